@@ -1,0 +1,78 @@
+"""The `dlspec` command.
+
+    dlspec audit [--backends B] [--devices D] [--dtypes T] [--profile P] [-- pytest args...]
+        run every property on the selected implementations (default: all installed) and summarise.
+    dlspec backends
+        list the backends known here, installed or not, with versions, devices and dtypes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _tests_dir() -> Path:
+    from . import tests
+
+    return Path(tests.__file__).resolve().parent
+
+
+def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
+    cmd = [sys.executable, "-m", "pytest", str(_tests_dir()), "-p", "dlspec.pytest_plugin",
+           "-m", "dlspec_property", "-q", "-rfE", f"--hypothesis-profile={args.profile}"]
+    for opt in ("backends", "devices", "dtypes", "deviations"):
+        if getattr(args, opt):
+            cmd.append(f"--{opt}={getattr(args, opt)}")
+    for m in args.backend_module or []:
+        cmd.append(f"--backend-module={m}")
+    cmd += passthrough
+    print("dlspec audit:", " ".join(cmd), flush=True)
+    return subprocess.call(cmd, env=os.environ.copy())
+
+
+def _backends(_: argparse.Namespace, __: list[str]) -> int:
+    from .impls import BUILTIN, BackendError, entry_point_names, load, not_installed
+
+    missing = not_installed()
+    for name in [*BUILTIN, *entry_point_names()]:
+        if name in missing:
+            print(f"{name:28s} not installed (needs {', '.join(missing[name])})")
+            continue
+        try:
+            b = load(name)
+        except BackendError as e:
+            print(f"{name:28s} broken: {e}")
+            continue
+        print(f"{name:28s} {b.version:14s} devices {','.join(b.devices):10s} dtypes {','.join(b.dtypes)}; "
+              f"{len(b.ops)} ops")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough: list[str] = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, passthrough = argv[:i], argv[i + 1:]
+    parser = argparse.ArgumentParser(prog="dlspec", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    audit = sub.add_parser("audit", help="run every property on the selected implementations")
+    audit.add_argument("--backends", help="comma-separated backends or prefixes (default: all installed)")
+    audit.add_argument("--backend-module", action="append", help="an out-of-tree backend module (repeatable)")
+    audit.add_argument("--devices", help="comma-separated devices (default: every device a backend knows)")
+    audit.add_argument("--dtypes", help="comma-separated dtypes (default: all)")
+    audit.add_argument("--deviations", help="an extra deviation catalogue (TOML) for an out-of-tree backend")
+    audit.add_argument("--profile", default="ci", choices=["dev", "ci", "thorough"],
+                       help="Hypothesis profile: dev 25, ci 100 (derandomized), thorough 1000 examples a property")
+    audit.set_defaults(run=_audit)
+    sub.add_parser("backends", help="list known backends").set_defaults(run=_backends)
+    args = parser.parse_args(argv)
+    return args.run(args, passthrough)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

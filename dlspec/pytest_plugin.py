@@ -1,0 +1,242 @@
+"""The pytest plugin: options, Hypothesis profiles, backend × device × dtype parametrization, documented
+deviations as strict xfails, replay commands on failure, and per-item statistics for the report.
+
+Loaded by the repository's conftest.py, and by `dlspec audit` with `-p dlspec.pytest_plugin`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shlex
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from . import deviations as catalogue
+from .dtypes import FLOAT_DTYPES
+from .impls import BackendError, Unsupported, entry_point_names, installed, load, load_module, not_installed
+from .impls.interface import Backend
+from .properties.harness import Case, Impl, Property
+from .testing import DeviationConfirmed
+
+# Threads: small tensors run fastest on one thread, and two workers side by side must not oversubscribe the
+# two cores. Set before any framework is imported (adapters are imported lazily, at configure time).
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+             "TF_NUM_INTEROP_THREADS"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+
+_SUPPRESS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("dev", max_examples=25, deadline=None, print_blob=True, suppress_health_check=_SUPPRESS)
+settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True, derandomize=True, database=None,
+                          suppress_health_check=_SUPPRESS)
+settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True,
+                          suppress_health_check=_SUPPRESS)
+PROFILES = ("dev", "ci", "thorough")
+
+BACKENDS = pytest.StashKey[list[Backend]]()
+DEVIATIONS = pytest.StashKey[list[catalogue.Deviation]]()
+MATCHED = pytest.StashKey[set[str]]()
+PROFILE = pytest.StashKey[str]()
+DEVIATION = pytest.StashKey[catalogue.Deviation]()
+
+
+@dataclass(frozen=True)
+class ImplParam:
+    backend: Backend
+    device: str
+    dtype: str
+
+    def __repr__(self) -> str:
+        return f"{self.backend.name}-{self.device}-{self.dtype}"
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("dlspec", "dlspec: which implementations to audit")
+    g.addoption("--backends", default=os.environ.get("DLSPEC_BACKENDS"),
+                help="comma-separated backends or prefixes: 'numpy,torch' ('torch' selects torch:*). "
+                     "Default: every installed built-in and entry-point backend. Env: DLSPEC_BACKENDS.")
+    g.addoption("--backend-module", action="append", default=[],
+                help="audit an out-of-tree backend module (repeatable), e.g. their_pkg.dlspec_backend. "
+                     "Env: DLSPEC_BACKEND_MODULE (comma-separated).")
+    g.addoption("--devices", default=os.environ.get("DLSPEC_DEVICES"),
+                help="comma-separated devices, e.g. 'cpu' or 'cuda'. Default: every device a backend knows; "
+                     "absent ones are skipped with the reason. Env: DLSPEC_DEVICES.")
+    g.addoption("--dtypes", default=os.environ.get("DLSPEC_DTYPES"),
+                help=f"comma-separated dtypes from {', '.join(FLOAT_DTYPES)}. Default: all. Env: DLSPEC_DTYPES.")
+    g.addoption("--deviations", default=None,
+                help="an extra deviation catalogue (TOML) for an out-of-tree backend.")
+
+
+def _select_backends(config: pytest.Config) -> list[Backend]:
+    modules = list(config.getoption("backend_module")) + _csv(os.environ.get("DLSPEC_BACKEND_MODULE"))
+    requested = _csv(config.getoption("backends"))
+    available = installed() + entry_point_names()
+    if requested == ["all"] or (not requested and not modules):
+        names = available
+    else:
+        names = []
+        for r in requested:
+            hits = [n for n in available if n == r or n.startswith(r + ":") or fnmatch.fnmatchcase(n, r)]
+            if not hits:
+                lacking = {n: m for n, m in not_installed().items() if n == r or n.startswith(r + ":")}
+                why = (f"it needs {', '.join(sorted({p for m in lacking.values() for p in m}))}, not installed here"
+                       if lacking else f"known backends: {', '.join(available)}")
+                raise pytest.UsageError(f"--backends {r!r} matches no backend: {why}")
+            names += [h for h in hits if h not in names]
+    try:
+        backends = [load(n) for n in names] + [load_module(m) for m in modules]
+    except BackendError as e:
+        raise pytest.UsageError(str(e)) from None
+    return backends
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "dlspec_property(prop): a dlspec property, parametrized over implementations")
+    config.addinivalue_line("markers", "dlspec_deviation(entry): the catalogue entry that makes this item xfail")
+    profile = config.getoption("hypothesis_profile", None) or ("ci" if os.environ.get("CI") else "dev")
+    if profile in PROFILES:
+        settings.load_profile(profile)
+    config.stash[PROFILE] = profile
+    config.stash[BACKENDS] = _select_backends(config)
+    extra = (config.getoption("deviations"),) if config.getoption("deviations") else ()
+    try:
+        config.stash[DEVIATIONS] = catalogue.load(extra)
+    except catalogue.CatalogueError as e:
+        raise pytest.UsageError(str(e)) from None
+    config.stash[MATCHED] = set()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [f"dlspec: Hypothesis profile {config.stash[PROFILE]!r} "
+             f"({settings.default.max_examples} examples a property)"]
+    for b in config.stash[BACKENDS]:
+        env = b.environment()
+        extra = f"; {', '.join(f'{k}={v}' for k, v in env.items())}" if env else ""
+        lines.append(f"dlspec backend {b.name} {b.version}: devices {', '.join(b.devices)}; "
+                     f"dtypes {', '.join(b.dtypes)}{extra}")
+    for name, missing in not_installed().items():
+        lines.append(f"dlspec backend {name}: not installed (needs {', '.join(missing)})")
+    return lines
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("dlspec_property")
+    if marker is None or "impl" not in metafunc.fixturenames:
+        return
+    prop: Property = marker.args[0]
+    config = metafunc.config
+    want_devices = _csv(config.getoption("devices"))
+    want_dtypes = _csv(config.getoption("dtypes")) or list(FLOAT_DTYPES)
+    params = []
+    for backend in config.stash[BACKENDS]:
+        devices = [d for d in backend.devices if not want_devices or d in want_devices]
+        dtypes = [d for d in want_dtypes if prop.dtypes is None or d in prop.dtypes]
+        for device in devices:
+            for dtype in dtypes:
+                marks = []
+                reasons = [r for op in prop.ops if (r := backend.skip_reason(op, device, dtype))]
+                if reasons:
+                    marks.append(pytest.mark.skip(reason=reasons[0]))
+                else:
+                    for dev in config.stash[DEVIATIONS]:
+                        if dev.applies(backend.name, prop.name, device, dtype):
+                            config.stash[MATCHED].add(dev.id)
+                            marks.append(pytest.mark.xfail(
+                                strict=True, raises=DeviationConfirmed,
+                                reason=f"documented deviation {dev.id}: {dev.reason} "
+                                       f"({dev.api}, observed with {backend.framework} {dev.observed})"))
+                            marks.append(pytest.mark.dlspec_deviation(dev))
+                            break
+                p = ImplParam(backend, device, dtype)
+                params.append(pytest.param(p, id=repr(p), marks=marks))
+    if not params:
+        params.append(pytest.param(None, id="no-backend",
+                                   marks=pytest.mark.skip(reason="no selected backend runs this property")))
+    metafunc.parametrize("impl", params, indirect=True)
+
+
+@pytest.fixture
+def impl(request: pytest.FixtureRequest) -> Impl:
+    p: ImplParam = request.param
+    return Impl(p.backend, p.device, p.dtype)
+
+
+def _deviation_of(item: pytest.Item) -> catalogue.Deviation | None:
+    m = item.get_closest_marker("dlspec_deviation")
+    return m.args[0] if m else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object | None:
+    """For a documented deviation, replay its catalogued example first (see dlspec/deviations)."""
+    dev = _deviation_of(pyfuncitem)
+    if dev is None:
+        return None
+    prop: Property = pyfuncitem.get_closest_marker("dlspec_property").args[0]
+    impl: Impl = pyfuncitem.funcargs["impl"]
+    case = Case.from_example(dev.example)
+    try:
+        prop.check(impl, case)
+    except Unsupported as e:
+        pytest.skip(f"{impl.id}: {e}")
+    except Exception as e:
+        documented_error = dev.raises and any(c.__name__ == dev.raises for c in type(e).__mro__)
+        if not isinstance(e, AssertionError) and not documented_error:
+            raise
+        message = f"{type(e).__name__}: {e}"
+        if dev.match and not re.search(dev.match, message):
+            raise AssertionError(
+                f"deviation {dev.id}: the example failed, but not as documented (expected /{dev.match}/): {message}"
+            ) from e
+        raise DeviationConfirmed(f"{dev.id} reproduced on {case!r}: {message}") from e
+    return None  # the example passed: run the full search (see the module docstring of dlspec.deviations)
+
+
+def replay_command(item: pytest.Item) -> str:
+    config = item.config
+    args = ["python", "-m", "pytest", item.nodeid, f"--hypothesis-profile={config.stash[PROFILE]}"]
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is not None:
+        args.append(f"--hypothesis-seed={seed}")
+    for m in config.getoption("backend_module"):
+        args.append(f"--backend-module={m}")
+    if config.getoption("deviations"):
+        args.append(f"--deviations={config.getoption('deviations')}")
+    return shlex.join(args)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    impl = getattr(item, "funcargs", {}).get("impl")
+    if report.when == "call" and isinstance(impl, Impl):
+        report.user_properties.append(("dlspec", {
+            "examples": impl.stats.examples,
+            "err_eps": impl.stats.err_eps,
+            "used": impl.stats.used,
+        }))
+    if report.when == "call" and report.failed and "impl" in getattr(item, "fixturenames", ()):
+        report.sections.append(("dlspec replay", f"Replay this failure with:\n  {replay_command(item)}\n"
+                                "(the case above is the minimal counterexample; the @reproduce_failure line, "
+                                "if printed, replays it exactly)"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    selected = {b.name for b in config.stash[BACKENDS]}
+    unused = [d for d in config.stash[DEVIATIONS]
+              if d.id not in config.stash[MATCHED] and any(fnmatch.fnmatchcase(n, d.backend) for n in selected)]
+    # Only meaningful when whole property modules were collected; -k/--dtypes narrow what can match.
+    narrowed = any(config.getoption(o) for o in ("keyword", "dtypes", "devices"))
+    if unused and not narrowed:
+        terminalreporter.write_line(
+            "dlspec: catalogue entries that matched no test item: " + ", ".join(d.id for d in unused), yellow=True)

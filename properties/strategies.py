@@ -1,0 +1,98 @@
+"""Strategy building blocks, named for what they make. Family modules compose these into their cases.
+
+Input generation is a hybrid (measured in ../shared/NOTES.md): Hypothesis draws the structure — a shape from
+a fixed bucket list, a seed, a magnitude exponent, an offset, and which special values to inject — and a NumPy
+generator fills the bulk from the seed. Element-by-element array strategies cost ~9 ms an example; seed-only
+data is blind to extremes (a softmax without max subtraction survived 2,000 standard-normal examples). Drawing
+the exponent and the injections from Hypothesis keeps its bias towards extremes and its shrinking: a failure
+shrinks to the first shape bucket, exponent 0, no offset and no injection whenever those still fail.
+
+Shapes come from short fixed lists so that frameworks that compile per shape (JAX, tf.function) see few shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..dtypes import max_value, round_to, tiny
+
+SPECIALS = ("none", "ties", "constant", "huge", "tiny", "signed_zero")
+"""Special values a float array may have injected; "none" first so failures shrink towards plain data."""
+
+EXPONENT_RANGE = {"float16": (-3, 3), "bfloat16": (-4, 4), "float32": (-6, 6), "float64": (-8, 8)}
+"""Default magnitude exponents k (data scaled by 10^k) per dtype, kept well inside each dtype's range."""
+
+
+def shapes(buckets: Sequence[tuple[int, ...]]) -> st.SearchStrategy[tuple[int, ...]]:
+    """One of `buckets`, shrinking towards the first (list them smallest first)."""
+    return st.sampled_from(list(buckets))
+
+
+def seeds() -> st.SearchStrategy[int]:
+    return st.integers(0, 2**32 - 1)
+
+
+@st.composite
+def float_arrays(
+    draw: st.DrawFn,
+    shape: tuple[int, ...],
+    dtype: str,
+    *,
+    exponents: tuple[int, int] | None = None,
+    specials: Sequence[str] = SPECIALS,
+    huge: float | None = None,
+    positive: bool = False,
+    offset: bool = False,
+    axis: int | None = None,
+) -> np.ndarray:
+    """A float64 array of `shape` whose values are exactly representable in `dtype` and finite there.
+
+    Bulk: seeded standard normal (|·| of it if `positive`), scaled by 10^k with k drawn from `exponents`
+    (default: EXPONENT_RANGE[dtype]). `offset` adds a drawn constant c·10^k, c ∈ {0, ±1, ±10, ±100, ±1000}
+    (large means relative to the spread: the condition that breaks one-pass variances). Injections, drawn:
+      ties        some entries set equal to the array's maximum (or to each other)
+      constant    one slice along `axis` (default: the last) made constant — zero variance, equal logits
+      huge        a few entries set to ±`huge` (default: 1% of the dtype's max)
+      tiny        a few entries set to ± the dtype's smallest normal
+      signed_zero a few entries set to -0.0 / +0.0
+    Shrinks towards: seed 0, exponent 0, no offset, no injection.
+    """
+    lo, hi = exponents if exponents is not None else EXPONENT_RANGE[dtype]
+    seed = draw(seeds(), label="seed")
+    k = draw(st.integers(lo, hi), label="exponent")
+    c = draw(st.sampled_from([0.0, 1.0, -1.0, 10.0, -10.0, 100.0, -100.0, 1000.0, -1000.0]), label="offset") \
+        if offset else 0.0
+    special = draw(st.sampled_from(list(specials)), label="special") if specials else "none"
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    if positive:
+        x = np.abs(x)
+    x = (x + c) * 10.0**k
+    n = x.size
+    if n and special != "none":
+        flat = x.reshape(-1)
+        picks = rng.choice(n, size=max(1, n // 4), replace=False)
+        if special == "ties":
+            flat[picks] = flat.max()
+        elif special == "constant":
+            ax = (x.ndim - 1) if axis is None else axis % x.ndim
+            # one line along `ax`, at a random position in the other axes, becomes constant
+            others = [rng.integers(0, s) for s in x.shape]
+            line = tuple(slice(None) if d == ax else others[d] for d in range(x.ndim))
+            x[line] = x[tuple(others)]
+        elif special == "huge":
+            big = huge if huge is not None else 0.01 * max_value(dtype)
+            flat[picks] = big * np.where(rng.random(picks.size) < 0.5, -1.0, 1.0)
+        elif special == "tiny":
+            flat[picks] = tiny(dtype) * np.where(rng.random(picks.size) < 0.5, -1.0, 1.0)
+        elif special == "signed_zero":
+            flat[picks] = np.where(rng.random(picks.size) < 0.5, -0.0, 0.0)
+    if positive:
+        x = np.abs(x)
+    limit = max_value(dtype)
+    x = np.clip(round_to(np.clip(x, -limit, limit), dtype), -limit, limit)
+    return x

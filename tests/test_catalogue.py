@@ -1,0 +1,56 @@
+"""The deviation catalogue: every shipped entry is well formed and names a property and backend that exist."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlspec import deviations
+from dlspec.impls import BUILTIN
+from dlspec.properties.harness import Case
+
+ENTRY = '''
+[[deviation]]
+id = "x-1"
+backend = "torch:*"
+property = "softmax_matches_spec"
+observed = "2.0"
+api = "torch.softmax"
+spec = "s"
+behaviour = "b"
+reason = "r"
+example = { x = [[1.0, 2.0]], axis = -1 }
+'''
+
+
+def _properties() -> set[str]:
+    import importlib
+    import pkgutil
+
+    import dlspec.properties as pkg
+    from dlspec.properties.harness import Property
+
+    names = set()
+    for info in pkgutil.iter_modules(pkg.__path__):
+        mod = importlib.import_module(f"dlspec.properties.{info.name}")
+        names |= {v.name for v in vars(mod).values() if isinstance(v, Property)}
+    return names
+
+
+def test_an_entry_parses_and_matches_by_glob():
+    [d] = deviations.parse(ENTRY, "t.toml")
+    assert d.applies("torch:functional", "softmax_matches_spec", "cpu", "float16")
+    assert not d.applies("jax:lax", "softmax_matches_spec", "cpu", "float16")
+    assert Case.from_example(d.example).x.shape == (1, 2)
+
+
+def test_an_entry_missing_its_example_is_rejected():
+    with pytest.raises(deviations.CatalogueError, match="lacks example"):
+        deviations.parse(ENTRY.replace('example = { x = [[1.0, 2.0]], axis = -1 }', ""), "t.toml")
+
+
+def test_shipped_entries_name_existing_properties_and_backends():
+    props = _properties()
+    frameworks = {name.split(":")[0] for name in BUILTIN}
+    for d in deviations.load():
+        assert d.property in props, f"{d.source}: {d.id} names no property {d.property!r}"
+        assert d.backend.split(":")[0] in frameworks, f"{d.source}: {d.id} names no backend {d.backend!r}"
