@@ -85,7 +85,12 @@ def _select_backends(config: pytest.Config) -> list[Backend]:
     else:
         names = []
         for r in requested:
-            hits = [n for n in available if n == r or n.startswith(r + ":") or fnmatch.fnmatchcase(n, r)]
+            pool = available
+            if r.startswith("mutant:"):  # the gallery's single-bug variants of the NumPy backend
+                from .mutants import all_mutants
+
+                pool = [f"mutant:{m}" for m in all_mutants()]
+            hits = [n for n in pool if n == r or n.startswith(r + ":") or fnmatch.fnmatchcase(n, r)]
             if not hits:
                 lacking = {n: m for n, m in not_installed().items() if n == r or n.startswith(r + ":")}
                 why = (f"it needs {', '.join(sorted({p for m in lacking.values() for p in m}))}, not installed here"

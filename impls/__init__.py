@@ -53,7 +53,14 @@ def load_module(path: str) -> Backend:
 
 
 def load(name: str) -> Backend:
-    """Load a built-in backend by name, or an entry-point backend by its entry-point name."""
+    """Load a built-in backend by name, a mutant ('mutant:<name>'), or an entry-point backend by its name."""
+    if name.startswith("mutant:"):
+        from ..mutants import all_mutants, as_backend_module
+
+        try:
+            return from_module(as_backend_module(name.split(":", 1)[1]), name, _ops_table())
+        except KeyError:
+            raise BackendError(f"unknown mutant {name!r}; known: {', '.join(sorted(all_mutants()))}") from None
     if name in BUILTIN:
         module, requires = BUILTIN[name]
         missing = _missing(requires)
