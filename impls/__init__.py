@@ -20,6 +20,9 @@ BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
     # name: (adapter module, packages it needs importable)
     "spec": ("dlspec.impls.spec_", ()),
     "numpy": ("dlspec.impls.numpy_", ()),
+    "torch:functional": ("dlspec.impls.torch_functional", ("torch",)),
+    "jax:lax": ("dlspec.impls.jax_lax", ("jax",)),
+    "tensorflow:nn": ("dlspec.impls.tf_nn", ("tensorflow",)),
 }
 
 

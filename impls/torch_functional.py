@@ -1,0 +1,37 @@
+"""PyTorch through torch.nn.functional (and torch.distributions where it is the only public path), with
+torch.autograd for every gradient."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from . import _torch as T
+
+NAME = "torch:functional"
+VERSION = torch.__version__
+DEVICES = T.DEVICES
+DTYPES = T.DTYPES
+environment = T.environment
+
+
+def skip_reason(op, device, dtype):
+    return T.device_skip_reason(device)
+
+
+# --- softmax -------------------------------------------------------------------------------------------------
+
+def softmax(x, *, axis=-1, device):
+    return T.array(F.softmax(T.tensor(x, device), dim=axis))
+
+
+def log_softmax(x, *, axis=-1, device):
+    return T.array(F.log_softmax(T.tensor(x, device), dim=axis))
+
+
+def softmax_vjp(x, dy, *, axis=-1, device):
+    return T.vjp(lambda t: F.softmax(t, dim=axis), [x], dy, device)[0]
+
+
+def log_softmax_vjp(x, dy, *, axis=-1, device):
+    return T.vjp(lambda t: F.log_softmax(t, dim=axis), [x], dy, device)[0]
