@@ -21,8 +21,15 @@ BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
     "spec": ("dlspec.impls.spec_", ()),
     "numpy": ("dlspec.impls.numpy_", ()),
     "torch:functional": ("dlspec.impls.torch_functional", ("torch",)),
+    "torch:nn": ("dlspec.impls.torch_nn", ("torch",)),
+    "torch:distributions": ("dlspec.impls.torch_distributions", ("torch",)),
+    "jax:nn": ("dlspec.impls.jax_nn", ("jax",)),
     "jax:lax": ("dlspec.impls.jax_lax", ("jax",)),
+    "jax:flax": ("dlspec.impls.jax_flax", ("jax", "flax")),
+    "jax:optax": ("dlspec.impls.jax_optax", ("jax", "optax")),
     "tensorflow:nn": ("dlspec.impls.tf_nn", ("tensorflow",)),
+    "tensorflow:fused_batch_norm": ("dlspec.impls.tf_fused", ("tensorflow",)),
+    "tensorflow:keras": ("dlspec.impls.tf_keras", ("tensorflow", "keras")),
 }
 
 

@@ -24,7 +24,7 @@ def device_skip_reason(device: str) -> str | None:
 
 
 def environment() -> dict[str, str]:
-    env = {"tf32": str(tf.config.experimental.is_tensor_float_32_execution_enabled())}
+    env = {"tf32": str(tf.config.experimental.tensor_float_32_execution_enabled())}
     if tf.config.list_physical_devices("GPU"):
         info = tf.sysconfig.get_build_info()
         env.update({"cuda": str(info.get("cuda_version")), "cudnn": str(info.get("cudnn_version"))})

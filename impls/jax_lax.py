@@ -1,9 +1,8 @@
-"""JAX through jax.nn and jax.lax, with jax.vjp for every gradient. Each op is jitted once; its static
-arguments (axis, geometry) are part of the cache key, so a run compiles once per shape bucket."""
+"""JAX through jax.lax (conv_general_dilated for convolution, reduce_window for pooling), with jax.vjp for every
+gradient. Each op is jitted once; static arguments (geometry) are part of the cache key, so a run compiles once
+per shape bucket."""
 
 from __future__ import annotations
-
-from functools import partial
 
 import jax
 
@@ -20,39 +19,11 @@ def skip_reason(op, device, dtype):
     return J.device_skip_reason(device)
 
 
-# --- softmax -------------------------------------------------------------------------------------------------
-
-@partial(jax.jit, static_argnames="axis")
-def _softmax(x, axis):
-    return jax.nn.softmax(x, axis=axis)
+# === conv ===================================================================================
+# (section owned by the conv family)
 
 
-@partial(jax.jit, static_argnames="axis")
-def _log_softmax(x, axis):
-    return jax.nn.log_softmax(x, axis=axis)
 
+# === pooling ===================================================================================
+# (section owned by the pooling family)
 
-@partial(jax.jit, static_argnames="axis")
-def _softmax_vjp(x, dy, axis):
-    return J.vjp(partial(jax.nn.softmax, axis=axis), (x,), dy)[0]
-
-
-@partial(jax.jit, static_argnames="axis")
-def _log_softmax_vjp(x, dy, axis):
-    return J.vjp(partial(jax.nn.log_softmax, axis=axis), (x,), dy)[0]
-
-
-def softmax(x, *, axis=-1, device):
-    return J.array(_softmax(J.put(x, device), axis % x.ndim))  # one jit cache entry per axis
-
-
-def log_softmax(x, *, axis=-1, device):
-    return J.array(_log_softmax(J.put(x, device), axis % x.ndim))  # one jit cache entry per axis
-
-
-def softmax_vjp(x, dy, *, axis=-1, device):
-    return J.array(_softmax_vjp(J.put(x, device), J.put(dy, device), axis % x.ndim))
-
-
-def log_softmax_vjp(x, dy, *, axis=-1, device):
-    return J.array(_log_softmax_vjp(J.put(x, device), J.put(dy, device), axis % x.ndim))

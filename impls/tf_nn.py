@@ -18,7 +18,7 @@ def skip_reason(op, device, dtype):
     return T.device_skip_reason(device)
 
 
-# --- softmax -------------------------------------------------------------------------------------------------
+# === softmax ===================================================================================
 
 def softmax(x, *, axis=-1, device):
     return T.run(device, lambda: T.array(tf.nn.softmax(T.constant(x), axis=axis)))
@@ -34,3 +34,38 @@ def softmax_vjp(x, dy, *, axis=-1, device):
 
 def log_softmax_vjp(x, dy, *, axis=-1, device):
     return T.vjp(lambda t: tf.nn.log_softmax(t, axis=axis), [x], dy, device)[0]
+
+
+# === batch_norm ===================================================================================
+# (section owned by the batch_norm family)
+
+
+
+# === norms ===================================================================================
+# (section owned by the norms family)
+
+
+
+# === cross_entropy ===================================================================================
+# (section owned by the cross_entropy family)
+
+
+
+# === sigmoid ===================================================================================
+# (section owned by the sigmoid family)
+
+
+
+# === kl ===================================================================================
+# (section owned by the kl family)
+
+
+
+# === conv ===================================================================================
+# (section owned by the conv family)
+
+
+
+# === pooling ===================================================================================
+# (section owned by the pooling family)
+

@@ -19,7 +19,7 @@ def skip_reason(op, device, dtype):
     return T.device_skip_reason(device)
 
 
-# --- softmax -------------------------------------------------------------------------------------------------
+# === softmax ===================================================================================
 
 def softmax(x, *, axis=-1, device):
     return T.array(F.softmax(T.tensor(x, device), dim=axis))
@@ -35,3 +35,43 @@ def softmax_vjp(x, dy, *, axis=-1, device):
 
 def log_softmax_vjp(x, dy, *, axis=-1, device):
     return T.vjp(lambda t: F.log_softmax(t, dim=axis), [x], dy, device)[0]
+
+
+# === batch_norm ===================================================================================
+# (section owned by the batch_norm family)
+
+
+
+# === norms ===================================================================================
+# (section owned by the norms family)
+
+
+
+# === cross_entropy ===================================================================================
+# (section owned by the cross_entropy family)
+
+
+
+# === sigmoid ===================================================================================
+# (section owned by the sigmoid family)
+
+
+
+# === kl ===================================================================================
+# (section owned by the kl family)
+
+
+
+# === conv ===================================================================================
+# (section owned by the conv family)
+
+
+
+# === pooling ===================================================================================
+# (section owned by the pooling family)
+
+
+
+# === iou ===================================================================================
+# (section owned by the iou family)
+

@@ -1,0 +1,5 @@
+"""NumPy backend: the batch_norm family (to be written)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
