@@ -57,3 +57,19 @@ def same_padding(w_in: int, k: int, *, stride: int = 1, dilation: int = 1) -> tu
     w_out = -(-w_in // stride)
     total = max((w_out - 1) * stride + dilation * (k - 1) + 1 - w_in, 0)
     return total // 2, total - total // 2
+
+
+def conv2d_param_count(k_h: int, k_w: int, c_in: int, c_out: int, *, groups: int = 1, bias: bool = True) -> int:
+    r"""Learnable parameters of a 2-D convolution layer.
+
+    P = K_h K_w (C_{in}/g) C_{out} + C_{out}·[bias]: each of the C_out filters sees C_in/g input channels
+    (g = groups), plus one bias per output channel when the layer has one.
+    """
+    k_h = _checks.positive_int(k_h, "k_h")
+    k_w = _checks.positive_int(k_w, "k_w")
+    c_in = _checks.positive_int(c_in, "c_in")
+    c_out = _checks.positive_int(c_out, "c_out")
+    groups = _checks.positive_int(groups, "groups")
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"groups: {groups} must divide both c_in ({c_in}) and c_out ({c_out})")
+    return k_h * k_w * (c_in // groups) * c_out + (c_out if bias else 0)
