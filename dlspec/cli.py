@@ -4,6 +4,8 @@
         run every property on the selected implementations (default: all installed) and summarise.
     dlspec backends
         list the backends known here, installed or not, with versions, devices and dtypes.
+    dlspec mutants [--max-examples N]
+        run the mutant gallery and print the kill table (which property kills each planted bug, and when).
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ def _backends(_: argparse.Namespace, __: list[str]) -> int:
     return 0
 
 
+def _mutants(args: argparse.Namespace, _: list[str]) -> int:
+    from .mutation import format_table, kill_table
+
+    kills = kill_table(max_examples=args.max_examples)
+    print(format_table(kills))
+    survivors = [k.mutant for k in kills if k.killed_by is None]
+    print(f"\n{len(kills) - len(survivors)} of {len(kills)} mutants killed"
+          + (f"; survivors: {', '.join(survivors)}" if survivors else ""))
+    return 1 if survivors else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     passthrough: list[str] = []
@@ -70,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="Hypothesis profile: dev 25, ci 100 (derandomized), thorough 1000 examples a property")
     audit.set_defaults(run=_audit)
     sub.add_parser("backends", help="list known backends").set_defaults(run=_backends)
+    mut = sub.add_parser("mutants", help="run the mutant gallery and print the kill table")
+    mut.add_argument("--max-examples", type=int, default=100, help="examples per property and dtype (default 100)")
+    mut.set_defaults(run=_mutants)
     args = parser.parse_args(argv)
     return args.run(args, passthrough)
 

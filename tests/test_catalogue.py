@@ -6,6 +6,7 @@ import pytest
 
 from dlspec import deviations
 from dlspec.impls import BUILTIN
+from dlspec.properties import all_properties
 from dlspec.properties.harness import Case
 
 ENTRY = '''
@@ -22,20 +23,6 @@ example = { x = [[1.0, 2.0]], axis = -1 }
 '''
 
 
-def _properties() -> set[str]:
-    import importlib
-    import pkgutil
-
-    import dlspec.properties as pkg
-    from dlspec.properties.harness import Property
-
-    names = set()
-    for info in pkgutil.iter_modules(pkg.__path__):
-        mod = importlib.import_module(f"dlspec.properties.{info.name}")
-        names |= {v.name for v in vars(mod).values() if isinstance(v, Property)}
-    return names
-
-
 def test_an_entry_parses_and_matches_by_glob():
     [d] = deviations.parse(ENTRY, "t.toml")
     assert d.applies("torch:functional", "softmax_matches_spec", "cpu", "float16")
@@ -49,7 +36,7 @@ def test_an_entry_missing_its_example_is_rejected():
 
 
 def test_shipped_entries_name_existing_properties_and_backends():
-    props = _properties()
+    props = {p.name for p in all_properties()}
     frameworks = {name.split(":")[0] for name in BUILTIN}
     for d in deviations.load():
         assert d.property in props, f"{d.source}: {d.id} names no property {d.property!r}"
