@@ -4,6 +4,8 @@
         run every property on the selected implementations (default: all installed) and summarise.
     dlspec backends
         list the backends known here, installed or not, with versions, devices and dtypes.
+    dlspec bench [--backends B] [--dtype T] [--examples N]
+        the benchmark: examples per second per backend and family, and overhead against a bare loop.
     dlspec mutants [--max-examples N]
         run the mutant gallery and print the kill table (which property kills each planted bug, and when).
 """
@@ -67,6 +69,10 @@ def _mutants(args: argparse.Namespace, _: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # its own parser: argparse sub-commands cannot pass the rest through untouched
+        from .bench import main as bench
+
+        return bench(argv[1:])
     passthrough: list[str] = []
     if "--" in argv:
         i = argv.index("--")

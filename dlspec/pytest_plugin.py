@@ -17,18 +17,14 @@ from hypothesis import HealthCheck, settings
 
 from . import deviations as catalogue
 from .dtypes import FLOAT_DTYPES
+from .env import pin_threads
 from .impls import BackendError, Unsupported, entry_point_names, installed, load, load_module, not_installed
 from .impls.interface import Backend
 from .properties.harness import Case, Impl, Property
 from .testing import DeviationConfirmed
 
-# Threads: small tensors run fastest on one thread, and two workers side by side must not oversubscribe the
-# two cores. Set before any framework is imported (adapters are imported lazily, at configure time).
-for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
-             "TF_NUM_INTEROP_THREADS"):
-    os.environ.setdefault(_var, "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+# Set before any framework is imported (adapters are imported lazily, at configure time).
+pin_threads()
 
 _SUPPRESS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile("dev", max_examples=25, deadline=None, print_blob=True, suppress_health_check=_SUPPRESS)
