@@ -6,6 +6,8 @@
         list the backends known here, installed or not, with versions, devices and dtypes.
     dlspec bench [--backends B] [--dtype T] [--examples N]
         the benchmark: examples per second per backend and family, and overhead against a bare loop.
+    dlspec report merge A.json B.json -o DIR
+        merge conformance reports from several machines or framework versions into one matrix.
     dlspec mutants [--max-examples N]
         run the mutant gallery and print the kill table (which property kills each planted bug, and when).
 """
@@ -28,9 +30,9 @@ def _tests_dir() -> Path:
 def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
     cmd = [sys.executable, "-m", "pytest", str(_tests_dir()), "-p", "dlspec.pytest_plugin",
            "-m", "dlspec_property", "-q", "-rfE", f"--hypothesis-profile={args.profile}"]
-    for opt in ("backends", "devices", "dtypes", "deviations"):
+    for opt in ("backends", "devices", "dtypes", "deviations", "report", "report_label"):
         if getattr(args, opt):
-            cmd.append(f"--{opt}={getattr(args, opt)}")
+            cmd.append(f"--{opt.replace('_', '-')}={getattr(args, opt)}")
     for m in args.backend_module or []:
         cmd.append(f"--backend-module={m}")
     cmd += passthrough
@@ -69,6 +71,10 @@ def _mutants(args: argparse.Namespace, _: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["report"]:
+        from .report import main as report
+
+        return report(argv[1:])
     if argv[:1] == ["bench"]:  # its own parser: argparse sub-commands cannot pass the rest through untouched
         from .bench import main as bench
 
@@ -85,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--devices", help="comma-separated devices (default: every device a backend knows)")
     audit.add_argument("--dtypes", help="comma-separated dtypes (default: all)")
     audit.add_argument("--deviations", help="an extra deviation catalogue (TOML) for an out-of-tree backend")
+    audit.add_argument("--report", metavar="DIR", help="write report.json, report.md and report.html to DIR")
+    audit.add_argument("--report-label", help="label of this run's columns when reports are merged")
     audit.add_argument("--profile", default="ci", choices=["dev", "ci", "thorough"],
                        help="Hypothesis profile: dev 25, ci 100 (derandomized), thorough 1000 examples a property")
     audit.set_defaults(run=_audit)

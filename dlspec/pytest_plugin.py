@@ -39,6 +39,9 @@ DEVIATIONS = pytest.StashKey[list[catalogue.Deviation]]()
 MATCHED = pytest.StashKey[set[str]]()
 PROFILE = pytest.StashKey[str]()
 DEVIATION = pytest.StashKey[catalogue.Deviation]()
+REPORT_PATHS = pytest.StashKey[list]()
+_CONFIG: list[pytest.Config] = []          # the session's config, for hooks that do not receive it
+_RESULTS: dict[int, dict[str, dict]] = {}  # id(config) -> nodeid -> report row
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help=f"comma-separated dtypes from {', '.join(FLOAT_DTYPES)}. Default: all. Env: DLSPEC_DTYPES.")
     g.addoption("--deviations", default=None,
                 help="an extra deviation catalogue (TOML) for an out-of-tree backend.")
+    g.addoption("--report", default=None, metavar="DIR",
+                help="write the conformance report (report.json, report.md, report.html) to DIR")
+    g.addoption("--report-label", default=None,
+                help="label of this run's columns when reports are merged (default: the machine's name)")
 
 
 def _select_backends(config: pytest.Config) -> list[Backend]:
@@ -114,6 +121,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except catalogue.CatalogueError as e:
         raise pytest.UsageError(str(e)) from None
     config.stash[MATCHED] = set()
+    _CONFIG[:] = [config]
+    _RESULTS[id(config)] = {}
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -205,6 +214,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object | None:
 def replay_command(item: pytest.Item) -> str:
     config = item.config
     args = ["python", "-m", "pytest", item.nodeid, f"--hypothesis-profile={config.stash[PROFILE]}"]
+    callspec = getattr(item, "callspec", None)
+    param = callspec.params.get("impl") if callspec else None
+    modules = config.getoption("backend_module")
+    if isinstance(param, ImplParam) and param.backend.origin not in modules:
+        args.append(f"--backends={param.backend.name}")  # the item's id exists only when its backend is selected
     seed = config.getoption("hypothesis_seed", None)
     if seed is not None:
         args.append(f"--hypothesis-seed={seed}")
@@ -215,24 +229,114 @@ def replay_command(item: pytest.Item) -> str:
     return shlex.join(args)
 
 
+def _item_record(item: pytest.Item) -> dict | None:
+    """What the report needs to know of a property's test item, attached to its reports (xdist-safe)."""
+    marker = item.get_closest_marker("dlspec_property")
+    callspec = getattr(item, "callspec", None)
+    param = callspec.params.get("impl") if callspec else None
+    if marker is None or not isinstance(param, ImplParam):
+        return None
+    prop: Property = marker.args[0]
+    dev = _deviation_of(item)
+    return {
+        "property": prop.name, "family": prop.family, "doc": prop.doc,
+        "backend": param.backend.name, "framework": param.backend.framework, "version": param.backend.version,
+        "device": param.device, "dtype": param.dtype,
+        "deviation": None if dev is None else {k: getattr(dev, k) for k in (
+            "id", "backend", "property", "observed", "api", "spec", "behaviour", "reason", "example")},
+        "replay": replay_command(item),
+    }
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
-    impl = getattr(item, "funcargs", {}).get("impl")
-    if report.when == "call" and isinstance(impl, Impl):
-        report.user_properties.append(("dlspec", {
-            "examples": impl.stats.examples,
-            "err_eps": impl.stats.err_eps,
-            "used": impl.stats.used,
-        }))
+    record = _item_record(item)
+    if record is not None:
+        impl = item.funcargs.get("impl") if hasattr(item, "funcargs") else None
+        if report.when == "call" and isinstance(impl, Impl):
+            record.update(examples=impl.stats.examples, errors_eps=impl.stats.err_eps, used=impl.stats.used)
+        report.user_properties.append(("dlspec", record))
     if report.when == "call" and report.failed and "impl" in getattr(item, "fixturenames", ()):
         report.sections.append(("dlspec replay", f"Replay this failure with:\n  {replay_command(item)}\n"
                                 "(the case above is the minimal counterexample; the @reproduce_failure line, "
                                 "if printed, replays it exactly)"))
 
 
+_DRAW = re.compile(r"Draw \d+ \(case\): (Case\(.*\))")
+_REPRODUCE = re.compile(r"(@reproduce_failure\([^)]*\))")
+
+
+def _outcome(report: pytest.TestReport) -> str | None:
+    if report.when == "setup":
+        return "skip" if report.skipped else ("fail" if report.failed else None)
+    if report.when == "call":
+        if hasattr(report, "wasxfail"):
+            return "deviation" if report.skipped else "fail"  # a strict XPASS is reported failed
+        return "pass" if report.passed else ("skip" if report.skipped else "fail")
+    return "fail" if report.failed else None  # teardown
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    records = [v for k, v in report.user_properties if k == "dlspec"]
+    results = _RESULTS.get(id(_CONFIG[0])) if _CONFIG else None
+    outcome = _outcome(report)
+    if not records or results is None or outcome is None:
+        return
+    rec = dict(records[-1])
+    text = report.longreprtext or ""
+    reason = None
+    if outcome == "skip" and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+    elif outcome == "deviation":
+        reason = report.wasxfail
+    elif outcome == "fail":
+        crash = getattr(report.longrepr, "reprcrash", None)
+        reason = crash.message.splitlines()[0] if crash is not None and crash.message else text.splitlines()[-1:]
+        reason = reason if isinstance(reason, str) else " ".join(reason)
+    draws = _DRAW.findall(text)
+    counterexample = "; ".join(draws) if draws else None
+    if outcome == "deviation" and rec.get("deviation"):
+        counterexample = repr(Case.from_example(rec["deviation"]["example"]))
+    reproduce = _REPRODUCE.search(text)
+    errors = rec.pop("errors_eps", None) or {}
+    used = rec.pop("used", None) or {}
+    results[report.nodeid] = {
+        "property": rec["property"], "family": rec["family"], "doc": rec["doc"],
+        "implementation": f"{rec['backend']}-{rec['device']}-{rec['dtype']}", "outcome": outcome,
+        "examples": rec.get("examples"), "max_error_eps": max(errors.values(), default=None),
+        "budget_used": max(used.values(), default=None), "errors_eps": errors, "reason": reason,
+        "counterexample": counterexample, "reproduce": reproduce.group(1) if reproduce else None,
+        "replay": rec["replay"] if outcome in ("fail", "deviation") else None,
+        "deviation": rec["deviation"] if outcome == "deviation" else None, "nodeid": report.nodeid,
+        "_impl": {k: rec[k] for k in ("backend", "framework", "version", "device", "dtype")},
+    }
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    directory = config.getoption("report")
+    if not directory or hasattr(config, "workerinput"):  # xdist workers report to the controller
+        return
+    from . import report as rep
+
+    results = list(_RESULTS.get(id(config), {}).values())
+    implementations = {}
+    label = config.getoption("report_label")
+    run = rep.run_info(profile=config.stash[PROFILE], max_examples=settings.default.max_examples,
+                       seed=config.getoption("hypothesis_seed", None), label=label)
+    for r in results:
+        i = r.pop("_impl")
+        iid = f"{i['backend']}-{i['device']}-{i['dtype']}"
+        implementations.setdefault(iid, {"id": iid, **i, "machine": run["machine"], "label": run["label"]})
+    paths = rep.write(rep.build(run, implementations, results), directory)
+    config.stash[REPORT_PATHS] = paths
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    for path in config.stash.get(REPORT_PATHS, []):
+        terminalreporter.write_line(f"dlspec report: {path}")
     selected = {b.name for b in config.stash[BACKENDS]}
     unused = [d for d in config.stash[DEVIATIONS]
               if d.id not in config.stash[MATCHED] and any(fnmatch.fnmatchcase(n, d.backend) for n in selected)]
