@@ -6,6 +6,8 @@
         list the backends known here, installed or not, with versions, devices and dtypes.
     dlspec bench [--backends B] [--dtype T] [--examples N]
         the benchmark: examples per second per backend and family, and overhead against a bare loop.
+    dlspec new-backend my_backend.py [--name mine:api]
+        write a backend skeleton: every operation stubbed with the spec's docstring, to fill in op by op.
     dlspec report merge A.json B.json -o DIR
         merge conformance reports from several machines or framework versions into one matrix.
     dlspec mutants [--max-examples N]
@@ -71,6 +73,10 @@ def _mutants(args: argparse.Namespace, _: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["new-backend"]:
+        from .skeleton import main as new_backend
+
+        return new_backend(argv[1:])
     if argv[:1] == ["report"]:
         from .report import main as report
 

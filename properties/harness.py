@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis.strategies import SearchStrategy
 
 from ..dtypes import np_dtype
-from ..impls.interface import Backend, BackendError
+from ..impls.interface import Backend, BackendError, Unsupported
 
 
 class Case:
@@ -92,7 +92,11 @@ class Impl:
         fn = self.backend.ops.get(op)
         if fn is None:
             raise BackendError(f"{self.backend.name} does not provide {op!r}; the property must declare it in ops")
-        out = fn(*(self.cast(a) for a in args), device=self.device, **{k: self.cast(v) for k, v in kwargs.items()})
+        try:
+            out = fn(*(self.cast(a) for a in args), device=self.device,
+                     **{k: self.cast(v) for k, v in kwargs.items()})
+        except NotImplementedError:  # a stub of `dlspec new-backend`: not written yet, reported as a skip
+            raise Unsupported(f"{self.backend.name}.{op} is not implemented yet (NotImplementedError)") from None
         _check_output(self.backend.name, op, out)
         return out
 
