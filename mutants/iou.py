@@ -63,3 +63,15 @@ def mean_iou(pred, target, *, num_classes, device):  # noqa: F811
     tp, col = np.diag(cm), cm.sum(axis=0)
     present = (col + cm.sum(axis=1)) > 0
     return np.asarray(np.mean(tp[present] / np.maximum(col[present], 1)), dtype=np.float64)
+
+
+@mutant("mean-iou-per-image", "scores each image (axis 0) separately and averages the scores, instead of counting "
+        "over the whole batch as PASCAL VOC does")
+def mean_iou(pred, target, *, num_classes, device):  # noqa: F811
+    scores = []
+    for p, t in zip(pred.reshape(pred.shape[0], -1), target.reshape(target.shape[0], -1)):
+        cm = _confusion(p, t, num_classes)
+        tp = np.diag(cm)
+        union = cm.sum(axis=0) + cm.sum(axis=1) - tp
+        scores.append(np.mean(tp[union > 0] / union[union > 0]))
+    return np.asarray(np.mean(scores), dtype=np.float64)
