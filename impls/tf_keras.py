@@ -67,3 +67,19 @@ def skip_reason(op, device, dtype):
 # === iou ===================================================================================
 # (section owned by the iou family)
 
+# Keras' MeanIoU casts its int confusion matrix to float32 and divides TP / (denominator + backend.epsilon()),
+# then Σ IoU / (number of valid classes + backend.epsilon()), whatever the metric's `dtype`: its result is float32.
+_MEAN_IOU: dict[tuple[int, str], keras.metrics.MeanIoU] = {}
+
+
+def mean_iou(pred, target, *, num_classes, device):
+    def go():
+        metric = _MEAN_IOU.get((num_classes, device))
+        if metric is None:  # one metric object per configuration; its state is reset for every call
+            metric = _MEAN_IOU[(num_classes, device)] = keras.metrics.MeanIoU(num_classes=num_classes)
+        metric.reset_state()
+        metric.update_state(target, pred)  # Keras' argument order is (y_true, y_pred)
+        return T.array(metric.result())
+
+    return T.run(device, go)
+
