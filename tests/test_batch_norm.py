@@ -1,0 +1,23 @@
+"""Batch normalization on every selected implementation (properties in dlspec/properties/batch_norm.py)."""
+
+from dlspec.properties import batch_norm as P
+from dlspec.testing import bind
+
+test_batch_norm_train_matches_spec = bind(P.batch_norm_train_matches_spec)
+test_batch_norm_train_of_one_value_per_channel_is_beta = bind(P.batch_norm_train_of_one_value_per_channel_is_beta)
+test_batch_norm_train_is_invariant_to_a_per_channel_constant = bind(
+    P.batch_norm_train_is_invariant_to_a_per_channel_constant)
+test_batch_norm_with_gamma_sigma_and_beta_mu_is_the_identity = bind(
+    P.batch_norm_with_gamma_sigma_and_beta_mu_is_the_identity)
+test_batch_norm_train_vjp_matches_spec = bind(P.batch_norm_train_vjp_matches_spec)
+test_batch_norm_train_vjp_agrees_with_own_forward = bind(P.batch_norm_train_vjp_agrees_with_own_forward)
+test_batch_norm_running_stats_match_spec = bind(P.batch_norm_running_stats_match_spec)
+test_batch_norm_running_variance_update_uses_m_over_m_minus_1 = bind(
+    P.batch_norm_running_variance_update_uses_m_over_m_minus_1)
+test_batch_norm_inference_matches_spec = bind(P.batch_norm_inference_matches_spec)
+test_batch_norm_inference_equals_its_fused_affine_form = bind(P.batch_norm_inference_equals_its_fused_affine_form)
+test_batch_norm_inference_with_the_batch_statistics_equals_training = bind(
+    P.batch_norm_inference_with_the_batch_statistics_equals_training)
+test_batch_norm_inference_with_the_unbiased_variance_scales_x_hat_by_the_exact_factor = bind(
+    P.batch_norm_inference_with_the_unbiased_variance_scales_x_hat_by_the_exact_factor)
+test_batch_norm_keeps_shape_and_dtype = bind(P.batch_norm_keeps_shape_and_dtype)
