@@ -1,0 +1,36 @@
+"""Standardization, layer, instance and group normalization on every selected implementation
+(properties in dlspec/properties/norms.py)."""
+
+from dlspec.properties import norms as P
+from dlspec.testing import bind
+
+test_standardize_matches_spec = bind(P.standardize_matches_spec)
+test_layer_norm_matches_spec = bind(P.layer_norm_matches_spec)
+test_instance_norm_matches_spec = bind(P.instance_norm_matches_spec)
+test_group_norm_matches_spec = bind(P.group_norm_matches_spec)
+test_layer_norm_vjp_matches_spec = bind(P.layer_norm_vjp_matches_spec)
+test_group_norm_vjp_matches_spec = bind(P.group_norm_vjp_matches_spec)
+test_layer_norm_vjp_agrees_with_own_forward = bind(P.layer_norm_vjp_agrees_with_own_forward)
+test_group_norm_vjp_agrees_with_own_forward = bind(P.group_norm_vjp_agrees_with_own_forward)
+test_group_norm_with_one_channel_per_group_is_instance_norm = bind(
+    P.group_norm_with_one_channel_per_group_is_instance_norm)
+test_group_norm_with_one_group_is_layer_norm = bind(P.group_norm_with_one_group_is_layer_norm)
+test_layer_norm_is_affine_standardize = bind(P.layer_norm_is_affine_standardize)
+test_layer_norm_output_has_zero_mean_and_normalised_variance = bind(
+    P.layer_norm_output_has_zero_mean_and_normalised_variance)
+test_instance_norm_output_has_zero_mean_and_normalised_variance = bind(
+    P.instance_norm_output_has_zero_mean_and_normalised_variance)
+test_group_norm_output_has_zero_mean_and_normalised_variance = bind(
+    P.group_norm_output_has_zero_mean_and_normalised_variance)
+test_standardize_is_invariant_to_a_constant_added_per_slice = bind(
+    P.standardize_is_invariant_to_a_constant_added_per_slice)
+test_layer_norm_is_invariant_to_a_constant_added_per_sample = bind(
+    P.layer_norm_is_invariant_to_a_constant_added_per_sample)
+test_instance_norm_is_invariant_to_a_constant_added_per_channel = bind(
+    P.instance_norm_is_invariant_to_a_constant_added_per_channel)
+test_group_norm_is_invariant_to_a_constant_added_per_group = bind(
+    P.group_norm_is_invariant_to_a_constant_added_per_group)
+test_layer_norm_and_its_vjp_keep_shapes_and_dtype = bind(P.layer_norm_and_its_vjp_keep_shapes_and_dtype)
+test_group_norm_and_its_vjp_keep_shapes_and_dtype = bind(P.group_norm_and_its_vjp_keep_shapes_and_dtype)
+test_standardize_keeps_shape_and_dtype = bind(P.standardize_keeps_shape_and_dtype)
+test_instance_norm_keeps_shape_and_dtype = bind(P.instance_norm_keeps_shape_and_dtype)
