@@ -1,3 +1,132 @@
-"""(to be written)"""
+r"""Softmax cross-entropy with soft or integer labels, label smoothing, reductions, and its gradient.
 
-OPS: tuple[str, ...] = ()
+Sources: Goodfellow, Bengio, Courville, *Deep Learning* (2016), §6.2.2.3 (softmax units, the loss
+-\log\zeta(z)_y and its gradient) and §4.1 (log-sum-exp without overflow); C. Szegedy, V. Vanhoucke, S. Ioffe,
+J. Shlens, Z. Wojna, "Rethinking the Inception Architecture for Computer Vision", CVPR 2016, §7
+("Model Regularization via Label Smoothing": q'(k) = (1 - \epsilon)\delta_{k,y} + \epsilon u(k), u = 1/K).
+
+Conventions the spec picks (each stated where it is used):
+  * soft labels t are non-negative but need NOT sum to 1; the loss and gradient are stated for the general case
+    (the gradient is \zeta(z)\sum_c t_c - t, which is \zeta(z) - t only when \sum_c t_c = 1);
+  * label smoothing mixes with the uniform distribution over the C classes, t' = (1 - \alpha)t + \alpha/C, also
+    for integer labels (whose t is one-hot);
+  * reduction 'mean' divides the sum of the N per-sample losses by N (the batch size), whatever the labels sum to;
+  * the gradient of a loss is the gradient of the *reduced* (scalar) loss: reduction 'none' has none (ValueError).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+OPS = ("softmax_cross_entropy", "softmax_cross_entropy_grad",
+       "sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad")
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    r"""\log\zeta(z)_c = (z_c - a) - \log\sum_j e^{z_j - a},  a = \max_j z_j  (never \log of a softmax)."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _logits(logits: object) -> np.ndarray:
+    z = _checks.floats(logits, "logits", ndim=2)
+    if z.shape[1] == 0:
+        raise ValueError(f"logits: expected at least one class, got shape {z.shape}")
+    return z
+
+
+def _soft_labels(labels: object, z: np.ndarray) -> np.ndarray:
+    t = _checks.floats(labels, "labels", ndim=2)
+    _checks.same_shape(z, t, "logits", "labels")
+    if np.any(t < 0):
+        raise ValueError(f"labels: must be non-negative, got {t[t < 0].ravel()[:3]} among its values")
+    return t
+
+
+def _int_labels(labels: object, z: np.ndarray) -> np.ndarray:
+    y = _checks.integers(labels, "labels", ndim=1, low=0, high=z.shape[1])
+    if y.shape[0] != z.shape[0]:
+        raise ValueError(f"labels: {y.shape[0]} labels for a batch of {z.shape[0]} logits rows")
+    return y
+
+
+def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    r"""t_{n,c} = \delta_{c, y_n}: the soft labels an integer label stands for."""
+    labels = _checks.integers(labels, "labels", ndim=1, low=0, high=num_classes)
+    return (labels[:, None] == np.arange(num_classes)[None, :]).astype(np.float64)
+
+
+def smooth_labels(labels: np.ndarray, label_smoothing: float) -> np.ndarray:
+    r"""t' = (1 - \alpha) t + \alpha / C along the last axis (C classes): Szegedy et al. 2016, §7, u(k) = 1/K.
+
+    It keeps \sum_c t'_c = (1 - \alpha)\sum_c t_c + \alpha, which is 1 when the labels sum to 1.
+    """
+    t = _checks.floats(labels, "labels")
+    alpha = _checks.fraction(label_smoothing, "label_smoothing")
+    return (1.0 - alpha) * t + alpha / t.shape[-1]
+
+
+def _reduce_grad(reduction: str) -> str:
+    how = _checks.reduction(reduction)
+    if how == "none":
+        raise ValueError("reduction: the gradient is of a scalar loss; expected 'sum' or 'mean', got 'none'")
+    return how
+
+
+def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray, *, reduction: str = "mean",
+                          label_smoothing: float = 0.0) -> np.ndarray:
+    r"""Cross-entropy of soft labels with the softmax of the logits, per row, then reduced.
+
+    \xi_n = -\sum_c t'_{n,c} \log\zeta(z_n)_c,   t' = (1 - \alpha)t + \alpha/C,   logits z and labels t of shape (N, C)
+    \log\zeta computed as a log-softmax (shift by the row maximum), so the loss is finite for any finite logits.
+    reduction: 'none' → (\xi_n) of shape (N,); 'sum' → \sum_n \xi_n; 'mean' → \frac{1}{N}\sum_n \xi_n.
+    Source: Goodfellow et al. §6.2.2.3 and §4.1; label smoothing: Szegedy et al. 2016, §7.
+    Labels are any non-negative weights; they need not sum to 1 (the loss is then \sum_c t'_c times a
+    cross-entropy with the normalised labels).
+    """
+    z = _logits(logits)
+    t = smooth_labels(_soft_labels(labels, z), label_smoothing)
+    how = _checks.reduction(reduction)
+    return _checks.reduce(-(t * _log_softmax(z)).sum(axis=1), how)
+
+
+def softmax_cross_entropy_grad(logits: np.ndarray, labels: np.ndarray, *, reduction: str = "mean",
+                               label_smoothing: float = 0.0) -> np.ndarray:
+    r"""Gradient of the reduced softmax cross-entropy with respect to the logits, shape (N, C).
+
+    \partial\xi_n / \partial z_{n,c} = \zeta(z_n)_c \sum_j t'_{n,j} - t'_{n,c}
+      (from \partial \log\zeta_j / \partial z_c = \delta_{jc} - \zeta_c; Goodfellow et al. §6.2.2.3),
+    which is \zeta(z_n) - t'_n when the labels sum to 1; divided by N for reduction 'mean'.
+    reduction must be 'sum' or 'mean' ('none' is a vector of losses, whose derivative is not one gradient).
+    """
+    z = _logits(logits)
+    t = smooth_labels(_soft_labels(labels, z), label_smoothing)
+    how = _reduce_grad(reduction)
+    y = np.exp(_log_softmax(z))
+    g = y * t.sum(axis=1, keepdims=True) - t
+    return g / z.shape[0] if how == "mean" else g
+
+
+def sparse_softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray, *, reduction: str = "mean",
+                                 label_smoothing: float = 0.0) -> np.ndarray:
+    r"""Softmax cross-entropy of integer labels y_n \in \{0, …, C-1\}: the dense loss with one-hot labels.
+
+    \xi_n = -\log\zeta(z_n)_{y_n} for \alpha = 0; with smoothing,
+    \xi_n = -(1 - \alpha)\log\zeta(z_n)_{y_n} - \frac{\alpha}{C}\sum_c \log\zeta(z_n)_c   (t = one-hot(y)).
+    labels: shape (N,), integers in [0, C) (a ValueError naming labels otherwise). Reductions as the dense loss.
+    """
+    z = _logits(logits)
+    y = _int_labels(labels, z)
+    return softmax_cross_entropy(z, one_hot(y, z.shape[1]), reduction=reduction, label_smoothing=label_smoothing)
+
+
+def sparse_softmax_cross_entropy_grad(logits: np.ndarray, labels: np.ndarray, *, reduction: str = "mean",
+                                      label_smoothing: float = 0.0) -> np.ndarray:
+    r"""Gradient of the reduced sparse softmax cross-entropy: \zeta(z_n) - t'_n with t = one-hot(y) (\sum t' = 1),
+    divided by N for 'mean'. reduction must be 'sum' or 'mean'."""
+    z = _logits(logits)
+    y = _int_labels(labels, z)
+    return softmax_cross_entropy_grad(z, one_hot(y, z.shape[1]), reduction=reduction,
+                                      label_smoothing=label_smoothing)

@@ -1,5 +1,63 @@
-"""NumPy backend: the cross_entropy family (to be written)."""
+"""NumPy backend: softmax cross-entropy (dense and integer labels) and its gradient.
+
+float16 inputs are computed in float32 (NumPy's advice for half-precision reductions) and rounded back.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import numpy as np
+
+from ._common import acc
+
+__all__ = ["softmax_cross_entropy", "softmax_cross_entropy_grad",
+           "sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad"]
+
+
+def _log_softmax(z):
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _smoothed(labels, alpha, dtype):
+    t = labels.astype(dtype)
+    return t if alpha == 0 else (1 - alpha) * t + alpha / t.shape[1]
+
+
+def _one_hot(labels, num_classes, dtype):
+    return (labels[:, None] == np.arange(num_classes)).astype(dtype)
+
+
+def _reduce(losses, reduction):
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "mean":
+        return losses.mean()
+    raise ValueError(f"reduction: expected 'none', 'sum' or 'mean', got {reduction!r}")
+
+
+def softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    z = logits.astype(acc(logits))
+    t = _smoothed(labels, label_smoothing, z.dtype)
+    return np.asarray(_reduce(-(t * _log_softmax(z)).sum(axis=1), reduction)).astype(logits.dtype)
+
+
+def softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction: expected 'sum' or 'mean', got {reduction!r}")
+    z = logits.astype(acc(logits))
+    t = _smoothed(labels, label_smoothing, z.dtype)
+    g = np.exp(_log_softmax(z)) * t.sum(axis=1, keepdims=True) - t
+    return (g / z.shape[0] if reduction == "mean" else g).astype(logits.dtype)
+
+
+def sparse_softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    t = _one_hot(labels, logits.shape[1], logits.dtype)
+    return softmax_cross_entropy(logits, t, reduction=reduction, label_smoothing=label_smoothing, device=device)
+
+
+def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    t = _one_hot(labels, logits.shape[1], logits.dtype)
+    return softmax_cross_entropy_grad(logits, t, reduction=reduction, label_smoothing=label_smoothing,
+                                      device=device)

@@ -1,5 +1,56 @@
-"""NumPy backend: the sigmoid family (to be written)."""
+"""NumPy backend: the logistic sigmoid, its vjp, and the sigmoid (binary) cross-entropy.
+
+float16 inputs are computed in float32 and rounded back.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import numpy as np
+
+from ._common import acc
+
+__all__ = ["sigmoid", "sigmoid_cross_entropy", "sigmoid_cross_entropy_grad", "sigmoid_vjp"]
+
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid(x, *, device):
+    return _sigmoid(x.astype(acc(x))).astype(x.dtype)
+
+
+def sigmoid_vjp(x, dy, *, device):
+    y = _sigmoid(x.astype(acc(x)))
+    return (dy * y * (1 - y)).astype(x.dtype)
+
+
+def _binary_labels(labels, alpha, dtype):
+    z = labels.astype(dtype)
+    return z if alpha == 0 else z * (1 - alpha) + alpha / 2
+
+
+def _reduce(losses, reduction):
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "mean":
+        return losses.mean()
+    raise ValueError(f"reduction: expected 'none', 'sum' or 'mean', got {reduction!r}")
+
+
+def sigmoid_cross_entropy(logits, labels, *, reduction="none", label_smoothing=0.0, device):
+    x = logits.astype(acc(logits))
+    z = _binary_labels(labels, label_smoothing, x.dtype)
+    losses = np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x)))
+    return np.asarray(_reduce(losses, reduction)).astype(logits.dtype)
+
+
+def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction: expected 'sum' or 'mean', got {reduction!r}")
+    x = logits.astype(acc(logits))
+    g = _sigmoid(x) - _binary_labels(labels, label_smoothing, x.dtype)
+    return (g / x.size if reduction == "mean" else g).astype(logits.dtype)

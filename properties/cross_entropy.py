@@ -1,0 +1,445 @@
+"""Properties of softmax cross-entropy: differential (backend vs spec), metamorphic, and gradients."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from ..dtypes import eps, round_to, tiny
+from ..spec import cross_entropy as S
+from ..spec import softmax as SM
+from .assertions import assert_close, assert_output_dtype
+from .harness import Case, Impl, prop
+from .softmax import log_softmax_bound, softmax_bound
+from .strategies import float_arrays, seeds, shapes
+from .tolerance import Bound
+
+# ---------------------------------------------------------------------------------------------------------
+# Error models (method: properties/tolerance.py). All bounds here are absolute: scale 1, budget in units of ε.
+#
+# Per-sample loss ξ_n = −Σ_c t'_c l_c, l = log-softmax(z_n), t' = (1 − α)t + α/C, C classes:
+#   l_c errs by ε·B_c absolute (B: the log-softmax error model of properties/softmax.py);
+#   t'_c by 3ε·t'_c (1 − α, the product, α/C and the sum: all terms non-negative);
+#   the products t'_c·l_c one rounding each, their sum (C − 1) relative to Σ t'_c|l_c|.
+#   Algebraically equal forms (Σt'·logsumexp − Σt'z, or (1 − α)·CE(t) + (α/C)·Σ(−l) as torch and Keras write
+#   smoothing) add terms no larger than t'_c|l_c| and t'_c(|z_c| + |lse|) ⊂ B_c: also within
+#   budget_n = Σ_c t'_c (B_c + (C + 4)|l_c|).
+# Reductions: 'sum' adds N non-negative losses, (N − 1)Σξ_n more; 'mean' divides that by N and rounds once.
+#
+# Gradient g_c = ζ_c·s − t'_c (s = Σ_j t'_j), per row:
+#   ζ_c errs by ε·b_c·ζ_c (the softmax error model b), s by ε(C − 1 + 3)s, the product and the difference
+#   one rounding each, t'_c by 3ε·t'_c; autodiff computes the same terms as −t'_c/N + ζ_c·Σ_j t'_j/N, one
+#   rounding more per term for 'mean'. budget_c = ζ_c s (b_c + C + 4) + 4t'_c + |g_c|, divided by N for 'mean'.
+# Every absolute budget has + 1 for the result's own rounding to the dtype (and its flush to zero below the
+# smallest normal: an absolute bound whose budget vanishes would otherwise forbid FTZ).
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _smoothed(labels: np.ndarray, alpha: float) -> np.ndarray:
+    return S.smooth_labels(labels, alpha)
+
+
+def loss_bound(z: np.ndarray, t: np.ndarray, reduction: str, alpha: float = 0.0) -> Bound:
+    """Error model of softmax_cross_entropy for soft labels t (already the labels the backend received)."""
+    ts = _smoothed(t, alpha)
+    lb = log_softmax_bound(z, 1)
+    l = SM.log_softmax(z, axis=1)
+    C, N = z.shape[1], z.shape[0]
+    per_row = (ts * (np.asarray(lb.budget) + (C + 4) * np.abs(l))).sum(axis=1)
+    xi = -(ts * l).sum(axis=1)
+    if reduction == "none":
+        return Bound(1.0, per_row + 1, "Σ_c t'_c(B_c + (C+4)|l_c|) + 1 absolute")
+    total = per_row.sum() + max(N - 1, 0) * xi.sum()
+    if reduction == "sum":
+        return Bound(1.0, total + 1, "Σ_n budget_n + (N−1)Σξ + 1 absolute")
+    return Bound(1.0, total / N + xi.sum() / N + 1, "(Σ_n budget_n + (N−1)Σξ)/N + |mean| + 1 absolute")
+
+
+def grad_bound(z: np.ndarray, t: np.ndarray, reduction: str, alpha: float = 0.0) -> Bound:
+    """Error model of softmax_cross_entropy_grad."""
+    ts = _smoothed(t, alpha)
+    sb = softmax_bound(z, 1)
+    y = np.asarray(sb.scale)
+    s = ts.sum(axis=1, keepdims=True)
+    C, N = z.shape[1], z.shape[0]
+    g = y * s - ts
+    budget = y * s * (np.asarray(sb.budget) + C + 4) + 4 * ts + np.abs(g)
+    # + 1: the result's own rounding to the dtype, and its flush to zero below the smallest normal
+    return Bound(1.0, (budget / N if reduction == "mean" else budget) + 1,
+                 "ζ s (b + C + 4) + 4t' + |g| (÷N for mean) + 1")
+
+
+def _sum_bounds(*bounds: Bound, extra: np.ndarray | float = 0.0, what: str = "") -> Bound:
+    return Bound(1.0, sum(np.asarray(b.budget) for b in bounds) + extra, what)
+
+
+def _reduce(values: np.ndarray, reduction: str) -> np.ndarray:
+    """A per-row error term carried through a reduction ('mean' divides by N)."""
+    if reduction == "none":
+        return values
+    return values.sum() / (values.shape[0] if reduction == "mean" else 1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------------------------
+
+SHAPES = [(1, 1), (1, 3), (2, 1), (2, 4), (4, 8), (8, 16)]
+"""(N, C): batch sizes 1 and 2, a single class (C = 1: the loss is 0), few enough for per-shape compilers."""
+
+HUGE_LOGIT = {"float16": 3.0e4, "bfloat16": 1.0e4, "float32": 1.0e4, "float64": 1.0e4}
+"""Large logits that overflow exp unless the maximum is subtracted: ±1e4, and ±3e4 in float16 (near its max
+65504, while differences of two logits, up to 6e4, stay representable)."""
+
+EXPONENTS = {"float16": (-3, 1), "bfloat16": (-4, 4), "float32": (-6, 6), "float64": (-8, 8)}
+"""Magnitude exponents of the bulk of the logits; in float16 at most 10^1, so that with the offset (<= 1000·10^k)
+and the injected ±3e4 every difference of two logits stays below 65504 (z − max z is representable)."""
+
+LABEL_KINDS = ("one_hot", "probabilities", "weights")
+"""one-hot rows; rows of multiples of 1/8 summing to exactly 1 (exact in every dtype); non-negative weights in
+[0, 2) that need not sum to 1 (the spec's general case)."""
+
+SMOOTHING = (0.1, 0.2, 0.5, 1.0)
+
+
+def _labels(rng: np.random.Generator, shape: tuple[int, int], kind: str, dtype: str) -> np.ndarray:
+    n, c = shape
+    if kind == "one_hot":
+        return np.eye(c)[rng.integers(0, c, n)]
+    if kind == "probabilities":
+        return np.stack([rng.multinomial(8, np.full(c, 1.0 / c)) for _ in range(n)]) / 8.0
+    return round_to(2.0 * rng.random(shape), dtype)
+
+
+@lru_cache
+def loss_cases(dtype: str, *, reductions: tuple[str, ...] = ("none", "sum", "mean"), smoothing: bool = False,
+               kinds: tuple[str, ...] = LABEL_KINDS) -> st.SearchStrategy[Case]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape = draw(shapes(SHAPES), label="shape")
+        z = draw(float_arrays(shape, dtype, exponents=EXPONENTS[dtype], huge=HUGE_LOGIT[dtype], offset=True, axis=1),
+                 label="logits")
+        kind = draw(st.sampled_from(list(kinds)), label="labels")
+        rng = np.random.default_rng(draw(seeds(), label="label_seed"))
+        t = _labels(rng, shape, kind, dtype)
+        classes = rng.integers(0, shape[1], shape[0])
+        reduction = draw(st.sampled_from(list(reductions)), label="reduction")
+        alpha = draw(st.sampled_from(SMOOTHING), label="label_smoothing") if smoothing else 0.0
+        return Case(logits=z, labels=t, classes=classes, reduction=reduction, label_smoothing=alpha)
+
+    return build()
+
+
+def _loss(dtype: str) -> st.SearchStrategy[Case]:
+    return loss_cases(dtype)
+
+
+def _loss_smoothed(dtype: str) -> st.SearchStrategy[Case]:
+    return loss_cases(dtype, smoothing=True)
+
+
+def _grad(dtype: str) -> st.SearchStrategy[Case]:
+    return loss_cases(dtype, reductions=("sum", "mean"))
+
+
+def _grad_smoothed(dtype: str) -> st.SearchStrategy[Case]:
+    return loss_cases(dtype, reductions=("sum", "mean"), smoothing=True)
+
+
+def _grad_summing_to_one(dtype: str) -> st.SearchStrategy[Case]:
+    return loss_cases(dtype, reductions=("sum",), kinds=("one_hot", "probabilities"))
+
+
+def _grad_sum(dtype: str) -> st.SearchStrategy[Case]:
+    return loss_cases(dtype, reductions=("sum",))
+
+
+@lru_cache
+def large_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """Every row holds ±HUGE logits beside ordinary ones; labels are probability rows (the loss <= 2·HUGE)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape = draw(shapes(SHAPES), label="shape")
+        rng = np.random.default_rng(draw(seeds(), label="seed"))
+        z = rng.standard_normal(shape)
+        sign = draw(st.sampled_from([1.0, -1.0, 0.0]), label="sign")  # 0: both signs
+        signs = np.where(rng.random(shape) < 0.5, -1.0, 1.0) if sign == 0 else np.full(shape, sign)
+        pick = rng.random(shape) < 0.5
+        pick[np.arange(shape[0]), rng.integers(0, shape[1], shape[0])] = True
+        z = round_to(np.where(pick, signs * HUGE_LOGIT[dtype], z), dtype)
+        kind = draw(st.sampled_from(["one_hot", "probabilities"]), label="labels")
+        t = _labels(rng, shape, kind, dtype)
+        return Case(logits=z, labels=t, classes=rng.integers(0, shape[1], shape[0]), reduction="none",
+                    label_smoothing=0.0)
+
+    return build()
+
+
+@lru_cache
+def smooth_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """Moderate logits (|z| ~ 1) for finite differences, any labels, 'sum' or 'mean', with or without smoothing."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape = draw(shapes(SHAPES), label="shape")
+        z = draw(float_arrays(shape, dtype, exponents=(0, 0), specials=("none",)), label="logits")
+        rng = np.random.default_rng(draw(seeds(), label="seed"))
+        t = _labels(rng, shape, draw(st.sampled_from(LABEL_KINDS), label="labels"), dtype)
+        return Case(logits=z, labels=t, classes=rng.integers(0, shape[1], shape[0]),
+                    reduction=draw(st.sampled_from(["sum", "mean"]), label="reduction"),
+                    label_smoothing=draw(st.sampled_from((0.0, *SMOOTHING)), label="label_smoothing"),
+                    seed=int(rng.integers(0, 2**32)))
+
+    return build()
+
+
+def _one_hot(case: Case) -> np.ndarray:
+    return S.one_hot(case.classes, case.logits.shape[1])
+
+
+def _kw(case: Case) -> dict:
+    return {"reduction": case.reduction, "label_smoothing": case.label_smoothing}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Properties: backend vs spec
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _check_loss(impl: Impl, case: Case) -> None:
+    got = impl("softmax_cross_entropy", case.logits, case.labels, **_kw(case))
+    want = S.softmax_cross_entropy(case.logits, case.labels, **_kw(case))
+    bound = loss_bound(case.logits, case.labels, case.reduction, case.label_smoothing)
+    assert_close("softmax_cross_entropy", got, want, bound, impl=impl, what="loss")
+
+
+def _check_sparse_loss(impl: Impl, case: Case) -> None:
+    got = impl("sparse_softmax_cross_entropy", case.logits, case.classes, **_kw(case))
+    want = S.sparse_softmax_cross_entropy(case.logits, case.classes, **_kw(case))
+    bound = loss_bound(case.logits, _one_hot(case), case.reduction, case.label_smoothing)
+    assert_close("sparse_softmax_cross_entropy", got, want, bound, impl=impl, what="loss")
+
+
+def _check_grad(impl: Impl, case: Case) -> None:
+    got = impl("softmax_cross_entropy_grad", case.logits, case.labels, **_kw(case))
+    want = S.softmax_cross_entropy_grad(case.logits, case.labels, **_kw(case))
+    bound = grad_bound(case.logits, case.labels, case.reduction, case.label_smoothing)
+    assert_close("softmax_cross_entropy_grad", got, want, bound, impl=impl, what="dlogits")
+
+
+def _check_sparse_grad(impl: Impl, case: Case) -> None:
+    got = impl("sparse_softmax_cross_entropy_grad", case.logits, case.classes, **_kw(case))
+    want = S.sparse_softmax_cross_entropy_grad(case.logits, case.classes, **_kw(case))
+    bound = grad_bound(case.logits, _one_hot(case), case.reduction, case.label_smoothing)
+    assert_close("sparse_softmax_cross_entropy_grad", got, want, bound, impl=impl, what="dlogits")
+
+
+@prop("softmax_cross_entropy", cases=_loss)
+def softmax_cross_entropy_matches_spec(impl: Impl, case: Case) -> None:
+    """softmax_cross_entropy is −Σ_c t_c log ζ(z)_c per row (labels need not sum to 1), reduced by 'none',
+    'sum' or 'mean' (÷ N), finite for large logits."""
+    _check_loss(impl, case)
+
+
+@prop("softmax_cross_entropy", cases=_loss_smoothed)
+def softmax_cross_entropy_with_label_smoothing_matches_spec(impl: Impl, case: Case) -> None:
+    """With label smoothing α the labels are t' = (1 − α)t + α/C."""
+    _check_loss(impl, case)
+
+
+@prop("sparse_softmax_cross_entropy", cases=_loss)
+def sparse_softmax_cross_entropy_matches_spec(impl: Impl, case: Case) -> None:
+    """sparse_softmax_cross_entropy is −log ζ(z_n)_{y_n} per row, reduced by 'none', 'sum' or 'mean'."""
+    _check_sparse_loss(impl, case)
+
+
+@prop("sparse_softmax_cross_entropy", cases=_loss_smoothed)
+def sparse_softmax_cross_entropy_with_label_smoothing_matches_spec(impl: Impl, case: Case) -> None:
+    """With label smoothing α, an integer label y stands for t' = (1 − α)·one_hot(y) + α/C."""
+    _check_sparse_loss(impl, case)
+
+
+@prop("softmax_cross_entropy_grad", cases=_grad)
+def softmax_cross_entropy_grad_matches_spec(impl: Impl, case: Case) -> None:
+    """The gradient of the reduced loss is ζ(z)·Σt − t per row, ÷ N for 'mean'."""
+    _check_grad(impl, case)
+
+
+@prop("softmax_cross_entropy_grad", cases=_grad_smoothed)
+def softmax_cross_entropy_grad_with_label_smoothing_matches_spec(impl: Impl, case: Case) -> None:
+    """With label smoothing the gradient is ζ(z)·Σt' − t', t' = (1 − α)t + α/C."""
+    _check_grad(impl, case)
+
+
+@prop("sparse_softmax_cross_entropy_grad", cases=_grad)
+def sparse_softmax_cross_entropy_grad_matches_spec(impl: Impl, case: Case) -> None:
+    """The gradient of the reduced sparse loss is ζ(z) − one_hot(y), ÷ N for 'mean'."""
+    _check_sparse_grad(impl, case)
+
+
+@prop("sparse_softmax_cross_entropy_grad", cases=_grad_smoothed)
+def sparse_softmax_cross_entropy_grad_with_label_smoothing_matches_spec(impl: Impl, case: Case) -> None:
+    """With label smoothing the sparse gradient is ζ(z) − t', t' = (1 − α)·one_hot(y) + α/C."""
+    _check_sparse_grad(impl, case)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Properties: metamorphic (the backend against itself)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _check_grad_through_softmax(impl: Impl, case: Case) -> None:
+    g = impl("softmax_cross_entropy_grad", case.logits, case.labels, reduction="sum")
+    y = impl("softmax", case.logits, axis=-1)
+    want = y * case.labels.sum(axis=1, keepdims=True) - case.labels
+    # the backend's softmax errs by ε·b·ζ relative (its own error model), which the float64 product and
+    # difference carry over as ε·b·ζ·Σt; the gradient op has its own budget.
+    sb = softmax_bound(case.logits, 1)
+    extra = np.asarray(sb.budget) * np.asarray(sb.scale) * case.labels.sum(axis=1, keepdims=True)
+    bound = _sum_bounds(grad_bound(case.logits, case.labels, "sum"), extra=extra,
+                        what="grad budget + softmax budget·Σt")
+    assert_close("softmax_cross_entropy_grad", g, want, bound, impl=impl, what="dlogits")
+
+
+@prop("softmax_cross_entropy_grad", "softmax", cases=_grad_summing_to_one)
+def softmax_cross_entropy_grad_is_softmax_minus_labels(impl: Impl, case: Case) -> None:
+    """For labels that sum to 1 (one-hot or probabilities), ∂ξ/∂z = softmax(z) − t (the backend's own softmax)."""
+    _check_grad_through_softmax(impl, case)
+
+
+@prop("softmax_cross_entropy_grad", "softmax", cases=_grad_sum)
+def softmax_cross_entropy_grad_is_softmax_times_label_mass_minus_labels(impl: Impl, case: Case) -> None:
+    """For any non-negative labels, ∂ξ/∂z = softmax(z)·Σ_c t_c − t (the backend's own softmax)."""
+    _check_grad_through_softmax(impl, case)
+
+
+@prop("softmax_cross_entropy", cases=_loss_smoothed)
+def label_smoothing_equals_cross_entropy_on_smoothed_labels(impl: Impl, case: Case) -> None:
+    """softmax_cross_entropy(z, t, α) = softmax_cross_entropy(z, (1 − α)t + α/C, 0)."""
+    smoothed = round_to(S.smooth_labels(case.labels, case.label_smoothing), impl.dtype)
+    got = impl("softmax_cross_entropy", case.logits, case.labels, **_kw(case))
+    want = impl("softmax_cross_entropy", case.logits, smoothed, reduction=case.reduction, label_smoothing=0.0)
+    # rounding t' to the dtype moves each t'_c by <= ε t'_c/2, so ξ_n by <= ε/2 Σ_c t'_c|l_c|
+    l = np.abs(SM.log_softmax(case.logits, axis=1))
+    rounding = _reduce((S.smooth_labels(case.labels, case.label_smoothing) * l).sum(axis=1) / 2, case.reduction)
+    bound = _sum_bounds(loss_bound(case.logits, case.labels, case.reduction, case.label_smoothing),
+                        loss_bound(case.logits, smoothed, case.reduction), extra=rounding,
+                        what="both loss budgets + the rounding of t'")
+    assert_close("softmax_cross_entropy", got, want, bound, impl=impl, what="loss(t, α)")
+
+
+@prop("sparse_softmax_cross_entropy", "softmax_cross_entropy", cases=_loss)
+def sparse_cross_entropy_equals_dense_on_one_hot_labels(impl: Impl, case: Case) -> None:
+    """sparse_softmax_cross_entropy(z, y) = softmax_cross_entropy(z, one_hot(y))."""
+    got = impl("sparse_softmax_cross_entropy", case.logits, case.classes, reduction=case.reduction)
+    want = impl("softmax_cross_entropy", case.logits, _one_hot(case), reduction=case.reduction)
+    b = loss_bound(case.logits, _one_hot(case), case.reduction)
+    assert_close("sparse_softmax_cross_entropy", got, want, _sum_bounds(b, b, what="two loss budgets"),
+                 impl=impl, what="sparse loss")
+
+
+@prop("softmax_cross_entropy", cases=_loss)
+def softmax_cross_entropy_is_shift_invariant(impl: Impl, case: Case) -> None:
+    """softmax_cross_entropy(z − a, t) = softmax_cross_entropy(z, t) for a = the row maximum."""
+    z = case.logits
+    a = z.max(axis=1, keepdims=True)
+    shifted = round_to(z - a, impl.dtype)
+    assume(np.all(np.isfinite(shifted)))  # a guard: EXPONENTS and HUGE_LOGIT keep z − max z representable
+    got = impl("softmax_cross_entropy", shifted, case.labels, reduction=case.reduction)
+    want = impl("softmax_cross_entropy", z, case.labels, reduction=case.reduction)
+    # rounding z − a moves z_c by <= ε|z_c − a|/2, so ξ_n by <= ε/2 Σ_c |ζ_c Σt − t_c||z_c − a|
+    g = S.softmax_cross_entropy_grad(z, case.labels, reduction="sum")
+    rounding = _reduce((np.abs(g) * np.abs(z - a)).sum(axis=1) / 2, case.reduction)
+    bound = _sum_bounds(loss_bound(z, case.labels, case.reduction), loss_bound(shifted, case.labels, case.reduction),
+                        extra=rounding, what="both loss budgets + the rounding of z − a")
+    assert_close("softmax_cross_entropy", got, want, bound, impl=impl, what="loss(z − max z)")
+
+
+@prop("softmax_cross_entropy", "sparse_softmax_cross_entropy", cases=large_cases)
+def cross_entropy_of_large_logits_is_finite(impl: Impl, case: Case) -> None:
+    """Logits of ±1e4 (±3e4 in float16) give finite per-sample losses, dense and sparse, equal to the spec's."""
+    for op, labels, t in (("softmax_cross_entropy", case.labels, case.labels),
+                          ("sparse_softmax_cross_entropy", case.classes, _one_hot(case))):
+        got = impl(op, case.logits, labels, reduction="none")
+        if not np.all(np.isfinite(got)):
+            bad = int(np.argmax(~np.isfinite(got)))
+            raise AssertionError(f"loss[{bad}]={got[bad]!r}, but should be finite [{op}({impl.id})]")
+        want = getattr(S, op)(case.logits, labels, reduction="none")
+        assert_close(op, got, want, loss_bound(case.logits, t, "none"), impl=impl, what="loss")
+
+
+@prop("softmax_cross_entropy", "sparse_softmax_cross_entropy", cases=_loss)
+def cross_entropy_keeps_dtype_and_reduces_to_the_right_shape(impl: Impl, case: Case) -> None:
+    """The loss has the logits' dtype, shape (N,) for 'none' and () for 'sum' and 'mean'."""
+    want_shape = (case.logits.shape[0],) if case.reduction == "none" else ()
+    for op, labels in (("softmax_cross_entropy", case.labels), ("sparse_softmax_cross_entropy", case.classes)):
+        out = impl.raw(op, case.logits, labels, reduction=case.reduction)
+        assert_output_dtype(op, out, impl=impl)
+        if np.shape(out) != want_shape:
+            raise AssertionError(f"out.shape={np.shape(out)}, but should be {want_shape} [{op}({impl.id})]")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Properties: gradients against the backend's own forward
+# ---------------------------------------------------------------------------------------------------------
+
+
+def check_grad_against_forward(impl: Impl, loss: str, grad: str, logits: np.ndarray, labels: np.ndarray, *,
+                               kwargs: dict, seed: int, loss_allowed) -> None:
+    """The `_grad` op of a scalar loss agrees with central differences of the backend's own loss op.
+
+    The loss analogue of properties/gradients.check_vjp_against_forward (same derivation, dy = 1): with steps
+    x± = round(x ± h·v), h = ε^{1/3}·max|x|, L = ⟨grad, x+ − x−⟩ must equal R = loss(x+) − loss(x−) within
+    the forward's error at both points plus TRUNCATION·ε^{2/3}·⟨|grad|, |x+ − x−|⟩.
+    """
+    __tracebackhide__ = True
+    from .gradients import TRUNCATION
+
+    e = eps(impl.dtype)
+    rng = np.random.default_rng(seed)
+    g = impl(grad, logits, labels, **kwargs)
+    s = max(float(np.max(np.abs(logits))), 1e-3)
+    v = rng.standard_normal(logits.shape)
+    plus = round_to(logits + e ** (1 / 3) * s * v, impl.dtype)
+    minus = round_to(logits - e ** (1 / 3) * s * v, impl.dtype)
+    f_plus, f_minus = impl(loss, plus, labels, **kwargs), impl(loss, minus, labels, **kwargs)
+    lhs = float(np.sum(g * (plus - minus)))
+    magnitude = float(np.sum(np.abs(g) * np.abs(plus - minus)))
+    rhs = float(f_plus - f_minus)
+    allowed = loss_allowed(plus) + loss_allowed(minus) + TRUNCATION * e ** (2 / 3) * magnitude
+    impl.stats.record(f"{grad}~fd", abs(lhs - rhs) / (e * max(magnitude, 1e-300)),
+                      abs(lhs - rhs) / max(allowed, 1e-300))
+    if not abs(lhs - rhs) <= allowed:
+        raise AssertionError(
+            f"⟨{grad}, Δ⟩={lhs!r}, but the central difference of {loss} gives {rhs!r} ± {allowed:.3g} "
+            f"[{grad}({impl.id})]: the gradient disagrees with its own loss"
+        )
+
+
+def _allowed(bound: Bound, dtype: str) -> float:
+    return float(eps(dtype) * np.asarray(bound.budget) + tiny(dtype))
+
+
+@prop("softmax_cross_entropy", "softmax_cross_entropy_grad", cases=smooth_cases, dtypes=("float32", "float64"))
+def softmax_cross_entropy_grad_agrees_with_own_loss(impl: Impl, case: Case) -> None:
+    """The backend's cross-entropy gradient agrees with central differences of its own loss."""
+    check_grad_against_forward(
+        impl, "softmax_cross_entropy", "softmax_cross_entropy_grad", case.logits, case.labels, kwargs=_kw(case),
+        seed=case.seed,
+        loss_allowed=lambda z: _allowed(loss_bound(z, case.labels, case.reduction, case.label_smoothing), impl.dtype))
+
+
+@prop("sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad", cases=smooth_cases,
+      dtypes=("float32", "float64"))
+def sparse_softmax_cross_entropy_grad_agrees_with_own_loss(impl: Impl, case: Case) -> None:
+    """The backend's sparse cross-entropy gradient agrees with central differences of its own loss
+    (without label smoothing, which not every API offers for integer labels)."""
+    kw = {"reduction": case.reduction, "label_smoothing": 0.0}
+    check_grad_against_forward(
+        impl, "sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad", case.logits, case.classes,
+        kwargs=kw, seed=case.seed,
+        loss_allowed=lambda z: _allowed(loss_bound(z, _one_hot(case), case.reduction), impl.dtype))

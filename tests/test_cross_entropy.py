@@ -1,0 +1,30 @@
+"""The cross_entropy family on every selected implementation (properties in dlspec/properties/cross_entropy.py)."""
+
+from dlspec.properties import cross_entropy as P
+from dlspec.testing import bind
+
+test_softmax_cross_entropy_matches_spec = bind(P.softmax_cross_entropy_matches_spec)
+test_softmax_cross_entropy_with_label_smoothing_matches_spec = bind(
+    P.softmax_cross_entropy_with_label_smoothing_matches_spec)
+test_sparse_softmax_cross_entropy_matches_spec = bind(P.sparse_softmax_cross_entropy_matches_spec)
+test_sparse_softmax_cross_entropy_with_label_smoothing_matches_spec = bind(
+    P.sparse_softmax_cross_entropy_with_label_smoothing_matches_spec)
+test_softmax_cross_entropy_grad_matches_spec = bind(P.softmax_cross_entropy_grad_matches_spec)
+test_softmax_cross_entropy_grad_with_label_smoothing_matches_spec = bind(
+    P.softmax_cross_entropy_grad_with_label_smoothing_matches_spec)
+test_sparse_softmax_cross_entropy_grad_matches_spec = bind(P.sparse_softmax_cross_entropy_grad_matches_spec)
+test_sparse_softmax_cross_entropy_grad_with_label_smoothing_matches_spec = bind(
+    P.sparse_softmax_cross_entropy_grad_with_label_smoothing_matches_spec)
+test_softmax_cross_entropy_grad_is_softmax_minus_labels = bind(P.softmax_cross_entropy_grad_is_softmax_minus_labels)
+test_softmax_cross_entropy_grad_is_softmax_times_label_mass_minus_labels = bind(
+    P.softmax_cross_entropy_grad_is_softmax_times_label_mass_minus_labels)
+test_label_smoothing_equals_cross_entropy_on_smoothed_labels = bind(
+    P.label_smoothing_equals_cross_entropy_on_smoothed_labels)
+test_sparse_cross_entropy_equals_dense_on_one_hot_labels = bind(P.sparse_cross_entropy_equals_dense_on_one_hot_labels)
+test_softmax_cross_entropy_is_shift_invariant = bind(P.softmax_cross_entropy_is_shift_invariant)
+test_cross_entropy_of_large_logits_is_finite = bind(P.cross_entropy_of_large_logits_is_finite)
+test_cross_entropy_keeps_dtype_and_reduces_to_the_right_shape = bind(
+    P.cross_entropy_keeps_dtype_and_reduces_to_the_right_shape)
+test_softmax_cross_entropy_grad_agrees_with_own_loss = bind(P.softmax_cross_entropy_grad_agrees_with_own_loss)
+test_sparse_softmax_cross_entropy_grad_agrees_with_own_loss = bind(
+    P.sparse_softmax_cross_entropy_grad_agrees_with_own_loss)

@@ -1,0 +1,21 @@
+"""The sigmoid family on every selected implementation (properties in dlspec/properties/sigmoid.py)."""
+
+from dlspec.properties import sigmoid as P
+from dlspec.testing import bind
+
+test_sigmoid_matches_spec = bind(P.sigmoid_matches_spec)
+test_sigmoid_vjp_matches_spec = bind(P.sigmoid_vjp_matches_spec)
+test_sigmoid_vjp_is_sigma_times_one_minus_sigma = bind(P.sigmoid_vjp_is_sigma_times_one_minus_sigma)
+test_sigmoid_vjp_agrees_with_own_forward = bind(P.sigmoid_vjp_agrees_with_own_forward)
+test_sigmoid_cross_entropy_matches_spec = bind(P.sigmoid_cross_entropy_matches_spec)
+test_sigmoid_cross_entropy_with_label_smoothing_matches_spec = bind(
+    P.sigmoid_cross_entropy_with_label_smoothing_matches_spec)
+test_sigmoid_cross_entropy_of_large_logits_is_finite = bind(P.sigmoid_cross_entropy_of_large_logits_is_finite)
+test_sigmoid_cross_entropy_keeps_dtype_and_reduces_to_the_right_shape = bind(
+    P.sigmoid_cross_entropy_keeps_dtype_and_reduces_to_the_right_shape)
+test_sigmoid_cross_entropy_grad_matches_spec = bind(P.sigmoid_cross_entropy_grad_matches_spec)
+test_sigmoid_cross_entropy_grad_with_label_smoothing_matches_spec = bind(
+    P.sigmoid_cross_entropy_grad_with_label_smoothing_matches_spec)
+test_sigmoid_cross_entropy_grad_is_sigmoid_minus_labels = bind(P.sigmoid_cross_entropy_grad_is_sigmoid_minus_labels)
+test_sigmoid_cross_entropy_grad_agrees_with_own_loss = bind(P.sigmoid_cross_entropy_grad_agrees_with_own_loss)
+test_gan_losses_through_sigmoid_cross_entropy_match_spec = bind(P.gan_losses_through_sigmoid_cross_entropy_match_spec)
