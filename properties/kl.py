@@ -1,0 +1,496 @@
+"""Properties of the KL family: D(P‖Q) and its gradient in q, the Gaussian KL and the VAE latent loss."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..dtypes import eps, round_to, tiny
+from ..spec import kl as S
+from .assertions import assert_close, assert_output_dtype
+from .gradients import TRUNCATION
+from .harness import Case, Impl, prop
+from .strategies import seeds, shapes
+from .tolerance import LIBM, Bound, summation
+
+# ---------------------------------------------------------------------------------------------------------
+# Error models (see properties/tolerance.py for the method)
+#
+# kl_divergence, D = Σ_i t_i over the support of p, n terms along the axis. Two algorithms are accepted:
+#   (a) t_i = p_i(log p_i − log q_i) (the spec, torch's kl_div on log q, optax): the two logs err by
+#       LIBM·ε|log p_i| and LIBM·ε|log q_i| (absolute), the subtraction and the product by one rounding each
+#       of at most |log p_i| + |log q_i|: |Δt_i| <= ε·p_i·(LIBM + 2)(|log p_i| + |log q_i|);
+#   (b) t_i = p_i·log(p_i/q_i) (Keras): the quotient's rounding is an absolute ε in the log, the log adds
+#       LIBM·ε|log(p_i/q_i)|, the product one more: |Δt_i| <= ε·p_i·((LIBM + 1)(|log p_i| + |log q_i|) + 1).
+#   A framework's log q that is itself an input to kl_div (torch's calling convention) is case (a); xlogy(p, p)
+#   adds one rounding: LIBM + 3 covers both. The sum adds (n − 1)·Σ|t_i| (Higham 4.4).
+#   scale = Σ_i p_i(|log p_i| + |log q_i| + 1), budget = LIBM + 3 + (n − 1).
+# Inputs sum to 1 only within the spec's tolerance (spec/kl.py), which D can only feel through its value: the
+# exact D of such inputs is the exact D of the given numbers, so no allowance is needed for it, except in
+# D >= 0 (Gibbs): Σ p log(p/q) >= Σp − Σq (from log x <= x − 1), so D may be as low as −|Σp − Σq|.
+#
+# kl_divergence_vjp, dq_i = −dy·p_i/q_i: one division and one product, |Δ| <= 2ε|dq_i| for the direct
+# algorithm; autodiff through log q (1/q, then × −p, then × dy) or through log(p/q) (1/(p/q), × p, × −p/q²-style
+# chains) takes at most 6 roundings of quantities each within ε of exact: budget 8 relative to |dy·p_i/q_i|.
+#
+# gaussian_kl, D = ½(v + t − 1 − log v), v = (σ1/σ2)², t = ((μ1 − μ2)/σ2)² (torch), or the spec's
+# log(σ2/σ1) + (σ1² + (μ1 − μ2)²)/(2σ2²) − ½, or with log σ2 − log σ1: v errs by 3ε·v, t by 5ε·t, log v by
+# (LIBM·|log v| + 3)ε, the three sums by 3ε(v + t + 1 + |log v|); with |log v| <= 2(|log σ1| + |log σ2|):
+# |ΔD| <= ε[4(v + t) + (LIBM + 3)(|log σ1| + |log σ2|) + 3] <= ε·(LIBM + 8)·scale,
+# scale = (v + t)/2 + |log σ1| + |log σ2| + 1.
+#
+# vae_latent_loss, L = ½ Σ_j (μ_j² + σ_j² − log σ_j² − 1): μ², σ² one rounding each, log σ² LIBM·|log σ²| + 1
+# (its argument's rounding), three add/subtract roundings of at most the terms' magnitudes, then the sum of n:
+# scale = ½ Σ_j (μ_j² + σ_j² + |log σ_j²| + 1), budget = LIBM + 5 + (n − 1) (the ½ is exact).
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _logs(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(divide="ignore"):
+        lp = np.where(p > 0, np.abs(np.log(np.where(p > 0, p, 1.0))), 0.0)
+        lq = np.where(p > 0, np.abs(np.log(np.where(p > 0, q, 1.0))), 0.0)
+    return lp, lq
+
+
+def kl_bound(p: np.ndarray, q: np.ndarray, axis: int) -> Bound:
+    lp, lq = _logs(p, q)
+    scale = (np.where(p > 0, p * (lp + lq + 1.0), 0.0)).sum(axis=axis)
+    return Bound(scale=scale, budget=LIBM + 3 + summation(p.shape[axis]),
+                 derivation="ε·Σ p(|log p| + |log q| + 1)·(LIBM + 3 + (n − 1))")
+
+
+def kl_vjp_bound(p: np.ndarray, q: np.ndarray, dy: np.ndarray, axis: int) -> Bound:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(p > 0, np.abs(np.expand_dims(dy, axis)) * p / q, 0.0)
+    return Bound(scale=scale, budget=8.0, derivation="relative: 8ε|dy·p/q| (≤ 6 roundings of the chain rule)")
+
+
+def gaussian_kl_bound(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> Bound:
+    v = (sigma1 / sigma2) ** 2
+    t = ((mu1 - mu2) / sigma2) ** 2
+    scale = (v + t) / 2 + np.abs(np.log(sigma1)) + np.abs(np.log(sigma2)) + 1.0
+    return Bound(scale=scale, budget=LIBM + 8,
+                 derivation="ε((v + t)/2 + |log σ1| + |log σ2| + 1)(LIBM + 8), v = (σ1/σ2)², t = ((μ1−μ2)/σ2)²")
+
+
+def vae_bound(mu: np.ndarray, sigma: np.ndarray, axis: int) -> Bound:
+    scale = 0.5 * (mu**2 + sigma**2 + np.abs(np.log(sigma**2)) + 1.0).sum(axis=axis)
+    return Bound(scale=scale, budget=LIBM + 5 + summation(mu.shape[axis]),
+                 derivation="ε·½Σ(μ² + σ² + |log σ²| + 1)·(LIBM + 5 + (n − 1))")
+
+
+def _allowed(bound: Bound, dtype: str) -> np.ndarray:
+    return eps(dtype) * np.asarray(bound.budget) * np.abs(np.asarray(bound.scale)) + tiny(dtype)
+
+
+def _sum_of(bounds: list[Bound], dtype: str, extra: np.ndarray | float = 0.0, what: str = "") -> Bound:
+    """Several allowances added up, as one Bound in units of ε (scale = total/ε, budget 1)."""
+    total = sum(_allowed(b, dtype) for b in bounds) + extra
+    return Bound(scale=np.asarray(total) / eps(dtype), budget=1.0, derivation=what)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------------------------
+
+SHAPES = [(1, 1), (1, 2), (2, 3), (3, 5), (2, 3, 4), (4, 8), (2, 16)]
+"""Batch sizes 1 and 2, a one-outcome distribution, a 3-D case for a non-last axis."""
+
+SPREADS = (1.0, 0.0, 4.0, 16.0)
+"""σ of the log-weights: 1 mild, 0 uniform, 4 a dominant mass, 16 near-zeros (and underflow to exact zeros)."""
+
+NEAR_ZERO = {"float16": (4, 7), "bfloat16": (4, 38), "float32": (4, 38), "float64": (4, 300)}
+"""Exponents e of injected near-zero probabilities 10^-e: down to the dtype's subnormals (Keras clips at 1e-7)."""
+
+P_SPECIALS = ("none", "zeros", "near_zeros", "dominant", "one_hot")
+
+
+def _normalised(w: np.ndarray, axis: int, dtype: str) -> np.ndarray:
+    """w / Σw rounded to the dtype, then the residual 1 − Σ moved into each slice's largest entry (twice), so
+    the sum is 1 as exactly as the dtype's grid allows (exactly, unless finer entries make that impossible)."""
+    p = round_to(w / w.sum(axis=axis, keepdims=True), dtype)
+    for _ in range(2):
+        r = 1.0 - p.sum(axis=axis, keepdims=True)
+        moved = np.moveaxis(p, axis, -1).copy()
+        big = np.argmax(moved, axis=-1)[..., None]
+        np.put_along_axis(moved, big, round_to(np.take_along_axis(moved, big, -1) + np.moveaxis(r, axis, -1),
+                                                dtype), -1)
+        p = np.moveaxis(moved, -1, axis)
+    return p
+
+
+@st.composite
+def distributions(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str, *, zeros: bool = True,
+                  label: str = "p") -> np.ndarray:
+    """Probability vectors along `axis`, valid by construction: positive weights exp(s·z) (s drawn), with drawn
+    injections (exact zeros, near-zeros 10^-e, a dominant mass, one-hot slices), normalised in the dtype.
+    Shrinks towards seed 0, s = 1, no injection."""
+    seed = draw(seeds(), label=f"{label}.seed")
+    spread = draw(st.sampled_from(SPREADS), label=f"{label}.spread")
+    special = draw(st.sampled_from(P_SPECIALS if zeros else ("none", "near_zeros", "dominant")),
+                   label=f"{label}.special")
+    lo, hi = NEAR_ZERO[dtype]
+    e = draw(st.integers(lo, hi), label=f"{label}.near_zero_exponent") if special == "near_zeros" else 0
+    rng = np.random.default_rng(seed)
+    w = np.exp(spread * rng.standard_normal(shape))
+    n = shape[axis]
+    moved = np.moveaxis(w, axis, -1)
+    picks = rng.random(moved.shape) < 0.4
+    keep = rng.integers(0, n, size=moved.shape[:-1])[..., None]  # one entry per slice stays untouched
+    picks &= np.arange(n) != keep
+    if special == "zeros":
+        moved[picks] = 0.0
+    elif special == "one_hot":
+        moved[...] = np.where(np.arange(n) == keep, 1.0, 0.0)
+    elif special == "dominant":
+        np.put_along_axis(moved, keep, moved.sum(axis=-1, keepdims=True) * 1e3, -1)
+    p = np.moveaxis(moved, -1, axis)
+    p = _normalised(p, axis, dtype)
+    if special == "near_zeros":
+        moved = np.moveaxis(p, axis, -1)
+        moved[picks] = round_to(10.0**-e * (1 + rng.random(int(picks.sum()))), dtype)
+        p = _normalised(np.moveaxis(moved, -1, axis), axis, dtype)
+    if not zeros:  # strictly positive: underflowed entries become the dtype's smallest normal
+        p = _normalised(np.maximum(p, tiny(dtype)), axis, dtype)
+    return p
+
+
+def _cover(p: np.ndarray, q: np.ndarray, axis: int, dtype: str) -> np.ndarray:
+    """q with no zero where p > 0 (where D would be +∞): such entries become the dtype's smallest normal."""
+    if np.any((q == 0) & (p > 0)):
+        q = _normalised(np.where((q == 0) & (p > 0), tiny(dtype), q), axis, dtype)
+    return q
+
+
+@st.composite
+def _shape_axis(draw: st.DrawFn) -> tuple[tuple[int, ...], int]:
+    shape = draw(shapes(SHAPES), label="shape")
+    return shape, draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+
+
+@lru_cache
+def pair_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """p with every injection; q with its own, zeros only outside the support of p."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape, axis = draw(_shape_axis())
+        p = draw(distributions(shape, axis, dtype, label="p"))
+        q = _cover(p, draw(distributions(shape, axis, dtype, label="q")), axis, dtype)
+        return Case(p=p, q=q, axis=axis)
+
+    return build()
+
+
+@lru_cache
+def positive_pair_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """p and q both strictly positive, so that D(P‖Q) and D(Q‖P) are both finite."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape, axis = draw(_shape_axis())
+        p = draw(distributions(shape, axis, dtype, zeros=False, label="p"))
+        q = draw(distributions(shape, axis, dtype, zeros=False, label="q"))
+        return Case(p=p, q=q, axis=axis)
+
+    return build()
+
+
+@lru_cache
+def zero_support_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """p with exact zeros in every slice of length >= 2, q, and q2: q with its values reversed on p's zeros."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape, axis = draw(_shape_axis())
+        p = draw(distributions(shape, axis, dtype, label="p"))
+        q = draw(distributions(shape, axis, dtype, label="q"))
+        pm, qm = np.moveaxis(p, axis, -1).copy(), np.moveaxis(q, axis, -1).copy()
+        for idx in np.ndindex(pm.shape[:-1]):
+            row = pm[idx]
+            if row.size >= 2 and not np.any(row == 0):  # zero the smaller half, move its mass to the largest
+                small = np.argsort(row)[: row.size // 2]
+                row[np.argmax(row)] += row[small].sum()
+                row[small] = 0.0
+        pm = round_to(pm, dtype)
+        p = _normalised(np.moveaxis(pm, -1, axis), axis, dtype)
+        q = _cover(p, q, axis, dtype)
+        pm, qm = np.moveaxis(p, axis, -1), np.moveaxis(q, axis, -1).copy()
+        for idx in np.ndindex(pm.shape[:-1]):
+            z = np.flatnonzero(pm[idx] == 0)
+            qm[idx][z] = qm[idx][z[::-1]]
+        return Case(p=p, q=q, q2=np.moveaxis(qm, -1, axis), axis=axis)
+
+    return build()
+
+
+@lru_cache
+def vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        case = draw(pair_cases(dtype))
+        out = case.p.shape[: case.axis % case.p.ndim] + case.p.shape[case.axis % case.p.ndim + 1:]
+        dy = round_to(np.random.default_rng(draw(seeds(), label="dy.seed")).standard_normal(out), dtype)
+        return Case(p=case.p, q=case.q, dy=dy, axis=case.axis)
+
+    return build()
+
+
+@lru_cache
+def smooth_vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """Strictly positive p and q of moderate spread (no near-zeros) for central differences."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape, axis = draw(_shape_axis())
+        rng = np.random.default_rng(draw(seeds(), label="seed"))
+        p = _normalised(np.exp(rng.standard_normal(shape)), axis, dtype)
+        q = _normalised(np.exp(rng.standard_normal(shape)), axis, dtype)
+        return Case(p=p, q=q, axis=axis, seed=draw(seeds(), label="direction.seed"))
+
+    return build()
+
+
+GAUSS_SHAPES = [(1,), (2,), (3, 4), (2, 8)]
+SIGMA_EXPONENTS = {"float16": (-1, 1), "bfloat16": (-2, 2), "float32": (-3, 3), "float64": (-6, 6)}
+"""log10 σ ranges: σ², σ1/σ2 and ((μ1 − μ2)/σ2)² stay inside the dtype (float16 overflows at 65504)."""
+
+GAUSS_SPECIALS = ("none", "equal", "standard")
+
+
+def _gaussian(rng: np.random.Generator, shape: tuple[int, ...], dtype: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = SIGMA_EXPONENTS[dtype]
+    sigma = round_to(10.0 ** np.clip(k + 0.3 * rng.standard_normal(shape), lo, hi), dtype)
+    mu = round_to(10.0 ** np.clip(k, lo, hi - 1) * rng.standard_normal(shape), dtype)
+    return mu, sigma
+
+
+@lru_cache
+def gaussian_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """Two Gaussians per element; injected: some elements equal (D = 0) or the second standard (0, 1)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape = draw(shapes(GAUSS_SHAPES), label="shape")
+        lo, hi = SIGMA_EXPONENTS[dtype]
+        rng = np.random.default_rng(draw(seeds(), label="seed"))
+        mu1, sigma1 = _gaussian(rng, shape, dtype, draw(st.integers(lo, hi), label="k1"))
+        mu2, sigma2 = _gaussian(rng, shape, dtype, draw(st.integers(lo, hi), label="k2"))
+        special = draw(st.sampled_from(GAUSS_SPECIALS), label="special")
+        picks = rng.random(shape) < 0.5
+        if special == "equal":
+            mu2, sigma2 = np.where(picks, mu1, mu2), np.where(picks, sigma1, sigma2)
+        elif special == "standard":
+            mu2, sigma2 = np.where(picks, 0.0, mu2), np.where(picks, 1.0, sigma2)
+        return Case(mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
+
+    return build()
+
+
+VAE_SHAPES = [(1, 1), (2, 3), (4, 8), (2, 3, 4)]
+
+
+@lru_cache
+def vae_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """Latent means and standard deviations per sample; injected: some latents exactly standard (0, 1)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape = draw(shapes(VAE_SHAPES), label="shape")
+        axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+        lo, hi = SIGMA_EXPONENTS[dtype]
+        rng = np.random.default_rng(draw(seeds(), label="seed"))
+        mu, sigma = _gaussian(rng, shape, dtype, draw(st.integers(lo, hi), label="k"))
+        if draw(st.booleans(), label="standard"):
+            picks = rng.random(shape) < 0.5
+            mu, sigma = np.where(picks, 0.0, mu), np.where(picks, 1.0, sigma)
+        return Case(mu=mu, sigma=sigma, axis=axis)
+
+    return build()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Properties: KL divergence of discrete distributions
+# ---------------------------------------------------------------------------------------------------------
+
+
+@prop("kl_divergence", cases=pair_cases)
+def kl_divergence_matches_spec(impl: Impl, case: Case) -> None:
+    """kl_divergence(p, q) equals Σ_i p_i log(p_i/q_i) along the axis, with 0·log(0/q) = 0."""
+    got = impl("kl_divergence", case.p, case.q, axis=case.axis)
+    want = S.kl_divergence(case.p, case.q, axis=case.axis)
+    assert_close("kl_divergence", got, want, kl_bound(case.p, case.q, case.axis), impl=impl)
+
+
+@prop("kl_divergence", cases=pair_cases)
+def kl_divergence_is_non_negative(impl: Impl, case: Case) -> None:
+    """D(P‖Q) >= 0 (Gibbs' inequality), within the rounding of D and of the inputs' sums."""
+    got = impl("kl_divergence", case.p, case.q, axis=case.axis)
+    slack = np.abs(case.p.sum(axis=case.axis) - case.q.sum(axis=case.axis))  # D >= Σp − Σq, exactly
+    bound = _sum_of([kl_bound(case.p, case.q, case.axis)], impl.dtype, slack, "D's allowance + |Σp − Σq|")
+    assert_close("kl_divergence", np.maximum(got, 0.0), got, bound, impl=impl, what="max(D, 0) vs D")
+
+
+@prop("kl_divergence", cases=pair_cases)
+def kl_divergence_is_zero_when_p_equals_q(impl: Impl, case: Case) -> None:
+    """D(P‖P) = 0."""
+    got = impl("kl_divergence", case.p, case.p, axis=case.axis)
+    assert_close("kl_divergence", got, np.zeros_like(got), kl_bound(case.p, case.p, case.axis), impl=impl,
+                 what="D(P‖P)")
+
+
+@prop("kl_divergence", cases=positive_pair_cases)
+def kl_divergence_is_asymmetric(impl: Impl, case: Case) -> None:
+    """D(P‖Q) − D(Q‖P) equals the spec's: the argument order matters (p is the reference, q the model)."""
+    pq = impl("kl_divergence", case.p, case.q, axis=case.axis)
+    qp = impl("kl_divergence", case.q, case.p, axis=case.axis)
+    want = S.kl_divergence(case.p, case.q, axis=case.axis) - S.kl_divergence(case.q, case.p, axis=case.axis)
+    bound = _sum_of([kl_bound(case.p, case.q, case.axis), kl_bound(case.q, case.p, case.axis)], impl.dtype,
+                    what="both directions' allowances")
+    assert_close("kl_divergence", pq - qp, want, bound, impl=impl, what="D(P‖Q) − D(Q‖P)")
+
+
+@prop("kl_divergence", cases=pair_cases)
+def kl_divergence_is_cross_entropy_minus_entropy(impl: Impl, case: Case) -> None:
+    """D(P‖Q) = H(P, Q) − H(P)."""
+    got = impl("kl_divergence", case.p, case.q, axis=case.axis)
+    h_pq = S.cross_entropy_of(case.p, case.q, axis=case.axis)
+    h_p = S.entropy(case.p, axis=case.axis)
+    # the float64 difference of the two entropies carries its own rounding: LIBM + n roundings of each
+    n = case.p.shape[case.axis]
+    extra = np.finfo(np.float64).eps * (LIBM + n + 2) * (np.abs(h_pq) + np.abs(h_p))
+    bound = _sum_of([kl_bound(case.p, case.q, case.axis)], impl.dtype, extra, "D's allowance + H's rounding in f64")
+    assert_close("kl_divergence", got, h_pq - h_p, bound, impl=impl, what="D vs H(P,Q) − H(P)")
+
+
+@prop("kl_divergence", cases=zero_support_cases)
+def kl_divergence_ignores_q_where_p_is_zero(impl: Impl, case: Case) -> None:
+    """Zero-probability entries of p contribute 0, whatever q holds there (0·log(0/q) = 0)."""
+    got = impl("kl_divergence", case.p, case.q2, axis=case.axis)  # q rearranged on p's zeros
+    want = S.kl_divergence(case.p, case.q, axis=case.axis)
+    assert_close("kl_divergence", got, want, kl_bound(case.p, case.q2, case.axis), impl=impl,
+                 what="D(P‖Q rearranged where p = 0)")
+
+
+@prop("kl_divergence", cases=pair_cases)
+def kl_divergence_reduces_the_axis_and_keeps_dtype(impl: Impl, case: Case) -> None:
+    """kl_divergence returns p's shape without the axis, in p's dtype."""
+    out = impl.raw("kl_divergence", case.p, case.q, axis=case.axis)
+    assert_output_dtype("kl_divergence", out, impl=impl)
+    want = S.kl_divergence(case.p, case.q, axis=case.axis).shape
+    if np.shape(out) != want:
+        raise AssertionError(f"out.shape={np.shape(out)}, but should be {want} [kl_divergence({impl.id})]")
+
+
+@prop("kl_divergence_vjp", cases=vjp_cases)
+def kl_divergence_vjp_matches_spec(impl: Impl, case: Case) -> None:
+    """The gradient of D(P‖Q) in q is dq_i = −dy·p_i/q_i, and 0 where p_i = 0."""
+    got = impl("kl_divergence_vjp", case.p, case.q, case.dy, axis=case.axis)
+    want = S.kl_divergence_vjp(case.p, case.q, case.dy, axis=case.axis)
+    assert_close("kl_divergence_vjp", got, want, kl_vjp_bound(case.p, case.q, case.dy, case.axis), impl=impl,
+                 what="dq")
+
+
+def _check_vjp_on_simplex(impl: Impl, case: Case) -> None:
+    """check_vjp_against_forward (properties/gradients.py), with the direction in q tangent to the simplex.
+
+    The shared check steps along an arbitrary direction, which leaves Σq = 1 and makes q an input the spec
+    rejects; here the step v has Σ_axis v = 0 and |v_i| <= c·q_i (relative, so small q stay positive), and
+    the same tolerance: forward allowances of both evaluations + TRUNCATION·ε^{2/3}·Σ|dq·Δ|.
+    """
+    __tracebackhide__ = True
+    rng = np.random.default_rng(case.seed)
+    e, ax = eps(impl.dtype), case.axis
+    out = impl("kl_divergence", case.p, case.q, axis=ax)
+    dy = round_to(rng.standard_normal(np.shape(out)), impl.dtype)
+    dq = impl("kl_divergence_vjp", case.p, case.q, dy, axis=ax)
+    z = rng.standard_normal(case.q.shape)
+    v = case.q * (z - (case.q * z).sum(axis=ax, keepdims=True) / case.q.sum(axis=ax, keepdims=True))
+    h = e ** (1 / 3)
+    plus, minus = round_to(case.q + h * v, impl.dtype), round_to(case.q - h * v, impl.dtype)
+    f_plus = impl("kl_divergence", case.p, plus, axis=ax)
+    f_minus = impl("kl_divergence", case.p, minus, axis=ax)
+    lhs = float(np.sum(dq * (plus - minus)))
+    magnitude = float(np.sum(np.abs(dq) * np.abs(plus - minus)))
+    rhs = float(np.sum(dy * (f_plus - f_minus)))
+    rounding = float(np.sum(np.abs(dy) * (_allowed(kl_bound(case.p, plus, ax), impl.dtype)
+                                          + _allowed(kl_bound(case.p, minus, ax), impl.dtype))))
+    allowed = rounding + TRUNCATION * e ** (2 / 3) * magnitude
+    impl.stats.record("kl_divergence_vjp~fd", abs(lhs - rhs) / (e * max(magnitude, 1e-300)),
+                      abs(lhs - rhs) / max(allowed, 1e-300))
+    if not abs(lhs - rhs) <= allowed:
+        raise AssertionError(
+            f"⟨kl_divergence_vjp(dy), Δq⟩={lhs!r}, but the central difference of kl_divergence gives {rhs!r} "
+            f"± {allowed:.3g} [kl_divergence_vjp({impl.id})]: the backward disagrees with its own forward"
+        )
+
+
+@prop("kl_divergence", "kl_divergence_vjp", cases=smooth_vjp_cases, dtypes=("float32", "float64"))
+def kl_divergence_vjp_agrees_with_own_forward(impl: Impl, case: Case) -> None:
+    """The backend's gradient in q agrees with central differences of its own kl_divergence (along Σq = 1)."""
+    _check_vjp_on_simplex(impl, case)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Properties: Gaussian KL and the VAE latent loss
+# ---------------------------------------------------------------------------------------------------------
+
+
+@prop("gaussian_kl", cases=gaussian_cases)
+def gaussian_kl_matches_spec(impl: Impl, case: Case) -> None:
+    """gaussian_kl equals log(σ2/σ1) + (σ1² + (μ1 − μ2)²)/(2σ2²) − ½ elementwise."""
+    args = (case.mu1, case.sigma1, case.mu2, case.sigma2)
+    assert_close("gaussian_kl", impl("gaussian_kl", *args), S.gaussian_kl(*args), gaussian_kl_bound(*args),
+                 impl=impl)
+
+
+@prop("gaussian_kl", cases=gaussian_cases)
+def gaussian_kl_is_zero_and_minimal_at_equal_parameters(impl: Impl, case: Case) -> None:
+    """D(N(μ2, σ2²)‖N(μ2, σ2²)) = 0, and D(N(μ1, σ1²)‖N(μ2, σ2²)) is no smaller."""
+    at_min = impl("gaussian_kl", case.mu2, case.sigma2, case.mu2, case.sigma2)
+    b_min = gaussian_kl_bound(case.mu2, case.sigma2, case.mu2, case.sigma2)
+    assert_close("gaussian_kl", at_min, np.zeros_like(at_min), b_min, impl=impl, what="D at (μ2, σ2)")
+    got = impl("gaussian_kl", case.mu1, case.sigma1, case.mu2, case.sigma2)
+    bound = _sum_of([gaussian_kl_bound(case.mu1, case.sigma1, case.mu2, case.sigma2), b_min], impl.dtype,
+                    what="both allowances")
+    assert_close("gaussian_kl", np.maximum(got, at_min), got, bound, impl=impl, what="max(D, D at (μ2, σ2)) vs D")
+
+
+@prop("gaussian_kl", cases=vae_cases)
+def gaussian_kl_to_standard_normal_sums_to_vae_latent_loss(impl: Impl, case: Case) -> None:
+    """Σ_axis gaussian_kl(μ, σ, 0, 1) = vae_latent_loss(μ, σ) (the backend's own where it has both)."""
+    zeros, ones = np.zeros_like(case.mu), np.ones_like(case.sigma)
+    total = impl("gaussian_kl", case.mu, case.sigma, zeros, ones).sum(axis=case.axis)
+    if "vae_latent_loss" in impl.backend.ops:
+        want = impl("vae_latent_loss", case.mu, case.sigma, axis=case.axis)
+    else:
+        want = S.vae_latent_loss(case.mu, case.sigma, axis=case.axis)
+    n = case.mu.shape[case.axis]
+    per = gaussian_kl_bound(case.mu, case.sigma, zeros, ones)
+    # the float64 sum of the backend's n elementwise values is exact to ε64, below every allowance here
+    summed = Bound(scale=(np.asarray(per.scale) * per.budget).sum(axis=case.axis), budget=1.0)
+    bound = _sum_of([summed, vae_bound(case.mu, case.sigma, case.axis)], impl.dtype,
+                    n * tiny(impl.dtype), "Σ elementwise allowances + the VAE loss's")
+    assert_close("gaussian_kl", total, want, bound, impl=impl, what="Σ gaussian_kl(μ, σ, 0, 1)")
+
+
+@prop("vae_latent_loss", cases=vae_cases)
+def vae_latent_loss_matches_spec(impl: Impl, case: Case) -> None:
+    """vae_latent_loss equals ½ Σ_axis (μ² + σ² − log σ² − 1)."""
+    got = impl("vae_latent_loss", case.mu, case.sigma, axis=case.axis)
+    want = S.vae_latent_loss(case.mu, case.sigma, axis=case.axis)
+    assert_close("vae_latent_loss", got, want, vae_bound(case.mu, case.sigma, case.axis), impl=impl)
+
+
+@prop("vae_latent_loss", cases=vae_cases)
+def vae_latent_loss_is_zero_and_minimal_at_standard_normal(impl: Impl, case: Case) -> None:
+    """The VAE latent loss is 0 at μ = 0, σ = 1, and no smaller anywhere else."""
+    zeros, ones = np.zeros_like(case.mu), np.ones_like(case.sigma)
+    at_min = impl("vae_latent_loss", zeros, ones, axis=case.axis)
+    b_min = vae_bound(zeros, ones, case.axis)
+    assert_close("vae_latent_loss", at_min, np.zeros_like(at_min), b_min, impl=impl, what="loss at (0, 1)")
+    got = impl("vae_latent_loss", case.mu, case.sigma, axis=case.axis)
+    bound = _sum_of([vae_bound(case.mu, case.sigma, case.axis), b_min], impl.dtype, what="both allowances")
+    assert_close("vae_latent_loss", np.maximum(got, at_min), got, bound, impl=impl, what="max(L, L(0, 1)) vs L")
