@@ -1,0 +1,365 @@
+"""Properties of 2-D convolution: differential (backend vs spec), output sizes, 'same' padding, 1×1 as a matrix
+product, groups as concatenated convolutions, the bias, and gradients."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..dtypes import eps, tiny
+from ..spec import conv as S
+from .assertions import assert_close, assert_equal, assert_output_dtype
+from .gradients import check_vjp_against_forward
+from .harness import Case, Impl, prop
+from .strategies import float_arrays, seeds, shapes
+from .tolerance import Bound
+
+# ---------------------------------------------------------------------------------------------------------
+# Error models (see properties/tolerance.py for the method)
+#
+# conv2d: each output is a dot product plus the bias, y = b + Σ_{k<K} w_k x_k with K = (C_in/g)·K_h·K_w
+#   terms (taps falling in the zero padding are exact zeros and cost nothing). Counting roundings per term
+#   (Higham §3.1, Eq. 3.4 / §4.2): a product is rounded once, and a term then passes through at most K
+#   additions (K + 1 addends with the bias) in any summation order (recursive, pairwise, blocked GEMM,
+#   partial sums per tap or per channel block rounded to the dtype and added again). So
+#       |Δy| <= ε·(K + 1)·(Σ_k |w_k x_k| + |b|),
+#   with accumulation in the dtype itself. A backend that accumulates float16/bfloat16 in float32 and rounds
+#   once at the end (what oneDNN, XLA CPU and NumPy with dtype= do) errs by ε_low·|y| + ε_32·(K + 1)·scale,
+#   inside the same bound for K >= 1; adding the bias after rounding the convolution (flax, tf.nn.bias_add)
+#   is one of the K additions. The bound does NOT cover Winograd or FFT convolution (their transforms have
+#   larger, input-dependent error): a backend choosing one would show up here as a finding.
+# conv2d_vjp, all sums of products of x, w, dy (no bias term), by the same count:
+#   dx: each cell receives at most K_dx = (C_out/g)·K_h·K_w products w·dy   → ε·K_dx·(|w| ⋆ᵀ |dy|)
+#   dw: a sum over n, i, j of M = N·H_out·W_out products dy·x               → ε·M·(|dy| ⋆ |x|)
+#   db: a sum of the same M values dy (M − 1 additions, + 1 final rounding) → ε·M·Σ|dy|
+#   where the scales are the spec's own conv2d_vjp evaluated on absolute values (exact: all terms >= 0).
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _geometry(case: Case) -> dict[str, Any]:
+    """The case's geometry as plain Python (TOML examples arrive as int64 arrays)."""
+    pad = case.padding
+    if not isinstance(pad, str):
+        a = np.asarray(pad)
+        pad = int(a) if a.ndim == 0 else tuple(tuple(int(v) for v in r) if np.ndim(r) else int(r) for r in a)
+    return {"stride": tuple(int(s) for s in np.ravel(case.stride)), "padding": pad,
+            "dilation": tuple(int(d) for d in np.ravel(case.dilation)), "groups": int(case.groups)}
+
+
+def _bias_of(case: Case) -> np.ndarray | None:
+    return getattr(case, "b", None)
+
+
+def _terms(w: np.ndarray) -> int:
+    return int(np.prod(w.shape[1:]))  # K = (C_in/g)·K_h·K_w: w's shape already is (C_out, C_in/g, K_h, K_w)
+
+
+def conv2d_bound(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, geometry: dict[str, Any]) -> Bound:
+    scale = S.conv2d(np.abs(x), np.abs(w), None if b is None else np.abs(b), **geometry)
+    return Bound(scale=scale, budget=_terms(w) + 1,
+                 derivation="ε·(K + 1)·(Σ|w x| + |b|), K = (C_in/g)·K_h·K_w")
+
+
+def conv2d_vjp_bounds(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dy: np.ndarray,
+                      geometry: dict[str, Any]) -> tuple[Bound, ...]:
+    dx_scale, dw_scale = S.conv2d_vjp(np.abs(x), np.abs(w), None, np.abs(dy), **geometry)
+    k_dx = w.shape[0] // geometry["groups"] * w.shape[2] * w.shape[3]
+    m = dy.shape[0] * dy.shape[2] * dy.shape[3]
+    bounds = (Bound(scale=dx_scale, budget=k_dx, derivation="ε·K_dx·Σ|w dy|, K_dx = (C_out/g)·K_h·K_w"),
+              Bound(scale=dw_scale, budget=m, derivation="ε·M·Σ|dy x|, M = N·H_out·W_out"))
+    if b is None:
+        return bounds
+    return (*bounds, Bound(scale=np.abs(dy).sum(axis=(0, 2, 3)), budget=m, derivation="ε·M·Σ|dy|"))
+
+
+def _allowed(bound: Bound, dtype: str) -> np.ndarray:
+    """The absolute error `compare` allows: budget·(ε·scale + tiny)."""
+    return np.asarray(bound.budget) * (eps(dtype) * np.abs(np.asarray(bound.scale)) + tiny(dtype))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------------------------
+
+
+class Geometry(NamedTuple):
+    x_shape: tuple[int, int, int, int]
+    w_shape: tuple[int, int, int, int]
+    stride: tuple[int, int]
+    padding: Any
+    dilation: tuple[int, int]
+    groups: int
+
+
+GEOMETRIES = [
+    Geometry((1, 1, 3, 3), (1, 1, 2, 2), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+    Geometry((2, 2, 5, 5), (3, 2, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
+    Geometry((1, 2, 6, 5), (2, 2, 2, 3), (2, 1), ((0, 1), (2, 0)), (1, 1), 1),   # non-square, asymmetric pads
+    Geometry((2, 1, 7, 7), (2, 1, 3, 2), (1, 1), "same", (2, 1), 1),            # even K_w: odd 'same' total
+    Geometry((1, 3, 6, 6), (2, 3, 3, 3), (2, 2), "same", (1, 1), 1),            # 'same', stride 2: pads (0, 1)
+    Geometry((2, 2, 7, 6), (2, 2, 2, 2), (2, 3), "valid", (2, 2), 1),           # dilation and stride together
+    Geometry((1, 2, 4, 4), (3, 2, 1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),   # 1×1
+    Geometry((1, 1, 5, 5), (1, 1, 5, 5), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),   # kernel = input: one output
+]
+"""groups = 1 geometries for the value properties, smallest first: a short fixed list (JAX compiles per
+shape and geometry), covering symmetric, asymmetric, 'same' (odd split, stride > 1) and 'valid' padding,
+strides, dilations, non-square kernels, batch sizes 1 and 2."""
+
+GROUPED_GEOMETRIES = [
+    Geometry((1, 2, 4, 4), (2, 1, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 2),   # depthwise
+    Geometry((2, 4, 5, 5), (4, 2, 2, 2), (2, 2), "same", (1, 1), 2),
+    Geometry((1, 6, 4, 5), (3, 2, 3, 2), (1, 1), ((1, 0), (0, 1)), (1, 2), 3),   # one filter per group
+    Geometry((1, 3, 5, 5), (6, 1, 3, 3), (2, 2), "valid", (1, 1), 3),           # depthwise, multiplier 2
+]
+"""groups > 1: a separate list, so a backend without grouped convolution is still audited on groups = 1."""
+
+X_EXPONENTS = {"float16": (-2, 1), "bfloat16": (-4, 4), "float32": (-6, 6), "float64": (-8, 8)}
+W_EXPONENTS = {"float16": (-2, 0), "bfloat16": (-3, 3), "float32": (-3, 3), "float64": (-3, 3)}
+DY_EXPONENTS = {"float16": (-1, 0), "bfloat16": (-2, 2), "float32": (-2, 2), "float64": (-2, 2)}
+"""Magnitudes 10^k: float16 kept so that sums of up to ~100 products stay below its max (65504)."""
+
+SPECIALS = ("none", "ties", "constant", "tiny", "signed_zero")
+"""No "huge": convolution is linear, so a huge entry only tests whether a sum overflows, which the exponent
+draws already reach; ties/constant rows make equal taps, tiny and signed zeros reach subnormal products."""
+
+
+def _draw_arrays(draw: st.DrawFn, g: Geometry, dtype: str, *, bias: bool | None = None,
+                 smooth: bool = False) -> dict[str, Any]:
+    specials = ("none",) if smooth else SPECIALS
+    ex = (0, 0) if smooth else X_EXPONENTS[dtype]
+    x = draw(float_arrays(g.x_shape, dtype, exponents=ex, specials=specials), label="x")
+    w = draw(float_arrays(g.w_shape, dtype, exponents=(0, 0) if smooth else W_EXPONENTS[dtype],
+                          specials=specials), label="w")
+    fields = {"x": x, "w": w}
+    if bias if bias is not None else draw(st.booleans(), label="has_bias"):
+        fields["b"] = draw(float_arrays((g.w_shape[0],), dtype, exponents=ex, specials=specials), label="b")
+    return fields
+
+
+def _case(g: Geometry, **arrays: Any) -> Case:
+    return Case(**arrays, stride=g.stride, padding=g.padding, dilation=g.dilation, groups=g.groups)
+
+
+@lru_cache
+def _conv_cases(dtype: str, grouped: bool = False, *, with_dy: bool = False, smooth: bool = False,
+                bias: bool | None = None) -> st.SearchStrategy[Case]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        g = draw(shapes(GROUPED_GEOMETRIES if grouped else GEOMETRIES), label="geometry")
+        fields = _draw_arrays(draw, g, dtype, bias=bias, smooth=smooth)
+        if with_dy:
+            out = S.conv2d_output_shape(g.x_shape, g.w_shape, stride=g.stride, padding=g.padding,
+                                        dilation=g.dilation, groups=g.groups)
+            fields["dy"] = draw(float_arrays(out, dtype, exponents=DY_EXPONENTS[dtype], specials=()), label="dy")
+        if smooth:
+            fields["seed"] = draw(seeds(), label="fd_seed")
+        return _case(g, **fields)
+
+    return build()
+
+
+def conv_cases(dtype: str) -> st.SearchStrategy[Case]:
+    return _conv_cases(dtype)
+
+
+def grouped_conv_cases(dtype: str) -> st.SearchStrategy[Case]:
+    return _conv_cases(dtype, True)
+
+
+def conv_vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
+    return _conv_cases(dtype, with_dy=True)
+
+
+def grouped_conv_vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
+    return _conv_cases(dtype, True, with_dy=True)
+
+
+def smooth_conv_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """|x|, |w| ~ 1 and no injections: conv is bilinear, so central differences only see rounding."""
+    return _conv_cases(dtype, smooth=True)
+
+
+def biased_conv_cases(dtype: str) -> st.SearchStrategy[Case]:
+    return _conv_cases(dtype, bias=True)
+
+
+ONE_BY_ONE = [((1, 1, 1, 1), (1, 1, 1, 1)), ((2, 3, 2, 3), (4, 3, 1, 1)), ((1, 8, 3, 3), (2, 8, 1, 1))]
+
+
+@lru_cache
+def one_by_one_cases(dtype: str) -> st.SearchStrategy[Case]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        xs, ws = draw(shapes(ONE_BY_ONE), label="shapes")
+        g = Geometry(xs, ws, (1, 1), ((0, 0), (0, 0)), (1, 1), 1)
+        return _case(g, **_draw_arrays(draw, g, dtype))
+
+    return build()
+
+
+@st.composite
+def _axis(draw: st.DrawFn, padding: str) -> tuple[int, int, int, tuple[int, int], int]:
+    """One spatial axis, valid by construction: kernel, dilation, stride, padding, then a size that fits."""
+    k = draw(st.sampled_from([1, 2, 3, 4]), label="k")
+    d = draw(st.sampled_from([1, 2]), label="dilation")
+    s = draw(st.sampled_from([1, 2, 3]), label="stride")
+    pads = (draw(st.integers(0, 2), label="pad_before"), draw(st.integers(0, 2), label="pad_after")) \
+        if padding == "explicit" else (0, 0)
+    span = d * (k - 1) + 1
+    smallest = 1 if padding == "same" else max(1, span - sum(pads))  # 'same' pads any size to fit
+    n = smallest + draw(st.integers(0, 3), label="extra")
+    return k, d, s, pads, n
+
+
+@lru_cache
+def generated_geometry_cases(dtype: str, padding_kinds: tuple[str, ...] = ("explicit", "valid", "same")
+                             ) -> st.SearchStrategy[Case]:
+    """Geometries drawn per axis (H and W independently) from small buckets, valid by construction."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        kind = draw(st.sampled_from(padding_kinds), label="padding_kind")
+        (kh, dh, sh, ph, h), (kw, dw, sw, pw, wd) = draw(_axis(kind)), draw(_axis(kind))
+        n, c_in, c_out = draw(st.sampled_from([(1, 1, 1), (2, 1, 2), (1, 2, 1)]), label="n_cin_cout")
+        padding = (ph, pw) if kind == "explicit" else kind
+        g = Geometry((n, c_in, h, wd), (c_out, c_in, kh, kw), (sh, sw), padding, (dh, dw), 1)
+        return _case(g, **_draw_arrays(draw, g, dtype, bias=False, smooth=True))
+
+    return build()
+
+
+def same_padding_cases(dtype: str) -> st.SearchStrategy[Case]:
+    return generated_geometry_cases(dtype, ("same",))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _check_forward(impl: Impl, case: Case) -> None:
+    __tracebackhide__ = True
+    geo, b = _geometry(case), _bias_of(case)
+    raw = impl.raw("conv2d", case.x, case.w, b, **geo)
+    assert_output_dtype("conv2d", raw, impl=impl, what="y")
+    want = S.conv2d(case.x, case.w, b, **geo)
+    assert_close("conv2d", np.asarray(raw, dtype=np.float64), want, conv2d_bound(case.x, case.w, b, geo),
+                 impl=impl, what="y")
+
+
+def _check_vjp(impl: Impl, case: Case) -> None:
+    __tracebackhide__ = True
+    geo, b = _geometry(case), _bias_of(case)
+    got = impl("conv2d_vjp", case.x, case.w, b, case.dy, **geo)
+    want = S.conv2d_vjp(case.x, case.w, b, case.dy, **geo)
+    names = ("dx", "dw", "db")[:len(want)]
+    if not isinstance(got, tuple) or len(got) != len(want):
+        raise AssertionError(f"conv2d_vjp({impl.id}) returned {len(got) if isinstance(got, tuple) else 1} "
+                             f"arrays, but should return {len(want)} ({', '.join(names)})")
+    for g, wv, bound, name in zip(got, want, conv2d_vjp_bounds(case.x, case.w, b, case.dy, geo), names):
+        assert_close("conv2d_vjp", g, wv, bound, impl=impl, what=name)
+
+
+@prop("conv2d", cases=conv_cases)
+def conv2d_matches_spec(impl: Impl, case: Case) -> None:
+    """conv2d(x, w, b) = b[o] + Σ w[o, c, u, v]·x_pad[n, c, i·s + u·d, j·s + v·d] (cross-correlation), in x's dtype."""
+    _check_forward(impl, case)
+
+
+@prop("conv2d", cases=grouped_conv_cases)
+def grouped_conv2d_matches_spec(impl: Impl, case: Case) -> None:
+    """With groups g, output channel o sums over the C_in/g input channels of its group g(o) only."""
+    _check_forward(impl, case)
+
+
+@prop("conv2d_vjp", cases=conv_vjp_cases)
+def conv2d_vjp_matches_spec(impl: Impl, case: Case) -> None:
+    """The conv2d backward is db = Σ dy, dw = x ⋆ dy (stride-dilated), dx = the transposed convolution of dy."""
+    _check_vjp(impl, case)
+
+
+@prop("conv2d_vjp", cases=grouped_conv_vjp_cases)
+def grouped_conv2d_vjp_matches_spec(impl: Impl, case: Case) -> None:
+    """With groups g, the backward routes gradients only within each group."""
+    _check_vjp(impl, case)
+
+
+@prop("conv2d", "conv2d_vjp", cases=smooth_conv_cases, dtypes=("float32", "float64"))
+def conv2d_vjp_agrees_with_own_forward(impl: Impl, case: Case) -> None:
+    """The backend's conv2d backward agrees with central differences of its own conv2d."""
+    geo, b = _geometry(case), _bias_of(case)
+    args, diff = [case.x, case.w, b], [0, 1] if b is None else [0, 1, 2]
+    check_vjp_against_forward(
+        impl, "conv2d", "conv2d_vjp", args, diff, kwargs=geo, seed=case.seed,
+        forward_allowed=lambda a, out: _allowed(conv2d_bound(a[0], a[1], a[2], geo), impl.dtype),
+    )
+
+
+@prop("conv2d", cases=generated_geometry_cases, dtypes=("float32",))
+def conv2d_output_shape_matches_formula(impl: Impl, case: Case) -> None:
+    """Along H and W separately, the output size is ⌊(W + P_before + P_after − d(K − 1) − 1)/S⌋ + 1."""
+    geo = _geometry(case)
+    y = impl("conv2d", case.x, case.w, None, **geo)
+    (n, _, h, wd), (c_out, _, kh, kw) = case.x.shape, case.w.shape
+    if geo["padding"] == "same":
+        pads = [S.same_padding(size, k, stride=s, dilation=d)
+                for size, k, s, d in zip((h, wd), (kh, kw), geo["stride"], geo["dilation"])]
+    elif geo["padding"] == "valid":
+        pads = [(0, 0), (0, 0)]
+    else:
+        pads = [S._pad_pair(p) for p in geo["padding"]]
+    want = (n, c_out, *(S.conv_output_size(size, k, stride=s, padding=p, dilation=d)
+                        for size, k, s, p, d in zip((h, wd), (kh, kw), geo["stride"], pads, geo["dilation"])))
+    assert_equal("conv2d", y.shape, want, impl=impl, what="y.shape")
+
+
+@prop("conv2d", cases=same_padding_cases, dtypes=("float32",))
+def conv2d_same_padding_gives_ceil_of_size_over_stride(impl: Impl, case: Case) -> None:
+    """padding='same' gives ⌈H/S_h⌉ × ⌈W/S_w⌉ outputs: the input's own size with stride 1."""
+    geo = _geometry(case)
+    y = impl("conv2d", case.x, case.w, None, **geo)
+    (h, wd), (sh, sw) = case.x.shape[2:], geo["stride"]
+    assert_equal("conv2d", y.shape[2:], (-(-h // sh), -(-wd // sw)), impl=impl, what="y.shape[2:]")
+
+
+@prop("conv2d", cases=one_by_one_cases)
+def conv1x1_is_a_per_pixel_matmul(impl: Impl, case: Case) -> None:
+    """A 1×1 convolution is the matrix product y[n, :, i, j] = W x[n, :, i, j] + b at every pixel."""
+    b = _bias_of(case)
+    got = impl("conv2d", case.x, case.w, b, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1)
+    want = S.conv1x1_as_matmul(case.x, case.w, b)
+    bound = conv2d_bound(case.x, case.w, b, _geometry(case))
+    assert_close("conv2d", got, want, Bound(bound.scale, bound.budget, "ε·(C_in + 1)·(Σ|W x| + |b|)"), impl=impl,
+                 what="y")
+
+
+@prop("conv2d", cases=grouped_conv_cases)
+def grouped_conv2d_is_concatenated_per_group_convs(impl: Impl, case: Case) -> None:
+    """conv2d with groups g equals the concatenation over channels of g convolutions, one per group."""
+    geo, b = _geometry(case), _bias_of(case)
+    g = geo["groups"]
+    whole = impl("conv2d", case.x, case.w, b, **geo)
+    ci, co = case.x.shape[1] // g, case.w.shape[0] // g
+    parts = [impl("conv2d", case.x[:, k * ci:(k + 1) * ci], case.w[k * co:(k + 1) * co],
+                  None if b is None else b[k * co:(k + 1) * co], **{**geo, "groups": 1}) for k in range(g)]
+    bound = conv2d_bound(case.x, case.w, b, geo)
+    # both sides within ε(K + 1)·scale of the exact value
+    assert_close("conv2d", whole, np.concatenate(parts, axis=1),
+                 Bound(bound.scale, 2 * np.asarray(bound.budget), "2·ε·(K + 1)·(Σ|w x| + |b|): both sides"),
+                 impl=impl, what="y")
+
+
+@prop("conv2d", cases=biased_conv_cases)
+def conv2d_bias_adds_a_per_channel_constant(impl: Impl, case: Case) -> None:
+    """conv2d(x, w, b) − conv2d(x, w) = b[o] at every position of output channel o."""
+    geo = _geometry(case)
+    with_b = impl("conv2d", case.x, case.w, case.b, **geo)
+    without = impl("conv2d", case.x, case.w, None, **geo)
+    bound = conv2d_bound(case.x, case.w, case.b, geo)
+    # ε(K + 1)·scale for each side, plus one rounding of the float64 difference
+    assert_close("conv2d", with_b - without, np.broadcast_to(case.b[None, :, None, None], with_b.shape),
+                 Bound(bound.scale, 2 * np.asarray(bound.budget) + 1, "ε·(2K + 3)·(Σ|w x| + |b|)"),
+                 impl=impl, what="conv2d(x, w, b) − conv2d(x, w)")
