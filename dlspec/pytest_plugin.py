@@ -42,6 +42,7 @@ DEVIATION = pytest.StashKey[catalogue.Deviation]()
 REPORT_PATHS = pytest.StashKey[list]()
 _CONFIG: list[pytest.Config] = []          # the session's config, for hooks that do not receive it
 _RESULTS: dict[int, dict[str, dict]] = {}  # id(config) -> nodeid -> report row
+_MUTANTS: dict[int, dict[str, dict]] = {}  # id(config) -> mutant -> kill (tests/test_mutants.py)
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,10 @@ def _outcome(report: pytest.TestReport) -> str | None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     records = [v for k, v in report.user_properties if k == "dlspec"]
     results = _RESULTS.get(id(_CONFIG[0])) if _CONFIG else None
+    if report.when == "call" and results is not None:
+        for k, v in report.user_properties:
+            if k == "dlspec_mutant":
+                _MUTANTS.setdefault(id(_CONFIG[0]), {})[v["mutant"]] = v
     outcome = _outcome(report)
     if not records or results is None or outcome is None:
         return
@@ -330,7 +335,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         i = r.pop("_impl")
         iid = f"{i['backend']}-{i['device']}-{i['dtype']}"
         implementations.setdefault(iid, {"id": iid, **i, "machine": run["machine"], "label": run["label"]})
-    paths = rep.write(rep.build(run, implementations, results), directory)
+    document = rep.build(run, implementations, results)
+    document["mutants"] = sorted(_MUTANTS.get(id(config), {}).values(), key=lambda k: k["mutant"])
+    paths = rep.write(document, directory)
     config.stash[REPORT_PATHS] = paths
 
 

@@ -18,7 +18,10 @@ Schema (SCHEMA = "dlspec-report/1"); a change of meaning bumps the number:
            "reason": str | null (skip reason, deviation reason, or the failure's first line),
            "counterexample": str | null (the minimal Case), "reproduce": str | null (@reproduce_failure line),
            "replay": str | null (the command that replays it), "deviation": {catalogue entry} | null,
-           "nodeid": str}]}
+           "nodeid": str}],
+   "mutants": [{"mutant": str, "family": str, "description": str, "killed_by": str | null (the property, or
+           null if it survived), "dtype": str | null, "examples": int | null, "message": str | null}]
+           (the kill table of the mutant gallery, when tests/test_mutants.py ran; absent or empty otherwise)}
 """
 
 from __future__ import annotations
@@ -84,7 +87,9 @@ def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
            "hypothesis_profile": ",".join(sorted({r["run"]["hypothesis_profile"] for r in reports})),
            "max_examples": max(r["run"]["max_examples"] for r in reports), "seed": None,
            "platform": "several", "python": ",".join(sorted({r["run"]["python"] for r in reports}))}
-    return build(run, impls, results)
+    merged = build(run, impls, results)
+    merged["mutants"] = next((r["mutants"] for r in reports if r.get("mutants")), [])
+    return merged
 
 
 # --- rendering ---------------------------------------------------------------------------------------------------
@@ -136,7 +141,32 @@ def markdown(report: dict[str, Any]) -> str:
                 lines.append(f"  - counterexample: `{r['counterexample']}`")
             if r.get("replay"):
                 lines.append(f"  - replay: `{r['replay']}`")
+    if report.get("mutants"):
+        lines += ["", "## Mutant gallery", "", _kill_table_md(report["mutants"])]
     return "\n".join(lines) + "\n"
+
+
+def _kill_table_md(kills: list[dict[str, Any]]) -> str:
+    killed = sum(1 for k in kills if k["killed_by"])
+    lines = [f"{killed} of {len(kills)} planted bugs killed.", "",
+             "| mutant | family | killed by | dtype | examples |", "|---|---|---|---|---|"]
+    for k in kills:
+        by = f"`{k['killed_by']}`" if k["killed_by"] else "**SURVIVED**"
+        lines.append(f"| `{k['mutant']}` | {k['family']} | {by} | {k['dtype'] or '–'} | {k['examples'] or '–'} |")
+    return "\n".join(lines)
+
+
+def _kill_table_html(kills: list[dict[str, Any]]) -> str:
+    if not kills:
+        return ""
+    killed = sum(1 for k in kills if k["killed_by"])
+    rows = "".join(
+        f'<tr class="{"pass" if k["killed_by"] else "fail"}"><td>{_esc(k["mutant"])}</td><td>{_esc(k["family"])}</td>'
+        f'<td title="{_esc(k["description"])}">{_esc(k["killed_by"] or "SURVIVED")}</td><td>{_esc(k["dtype"] or "")}'
+        f'</td><td>{_esc(k["examples"] or "")}</td></tr>' for k in kills)
+    return (f'<h2>Mutant gallery</h2><p>{killed} of {len(kills)} planted bugs killed (hover a property for the bug).'
+            f'</p><table id="mutants"><thead><tr><th>mutant</th><th>family</th><th>killed by</th><th>dtype</th>'
+            f"<th>examples</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _esc(x: object) -> str:
@@ -189,6 +219,7 @@ body{{font:13px/1.4 system-ui,sans-serif;margin:1em}} table{{border-collapse:col
 td,th{{border:1px solid #bbb;padding:2px 4px;white-space:nowrap}} th.prop{{text-align:left;font-weight:normal}}
 th.impl{{height:12em;vertical-align:bottom}} th.impl div{{writing-mode:vertical-rl;transform:rotate(180deg)}}
 tr.family th{{text-align:left;background:#333;color:#fff}} td.none{{background:#fff}}
+tr.pass td{{background:#cdeccd}} tr.fail td{{background:#f6b3b3}}
 span{{padding:2px 6px;margin-right:4px}} pre{{background:#f4f4f4;padding:6px;white-space:pre-wrap}}
 {style}
 </style></head><body>
@@ -205,6 +236,7 @@ counterexample and the command that replays it.</p>
 </tbody></table>
 <h2>Failures and documented deviations</h2>
 {"".join(details) or "<p>None.</p>"}
+{_kill_table_html(report.get("mutants", []))}
 </body></html>
 """
 

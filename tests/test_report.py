@@ -35,7 +35,10 @@ def _report(label: str) -> dict:
     results = [_result("softmax_matches_spec", "numpy-cpu-float32", "pass"),
                _result("softmax_matches_spec", "numpy-cpu-float16", "fail", reason="AssertionError: out[0]=1",
                        counterexample="Case(x=[[1.0]], axis=-1)", replay="python -m pytest t")]
-    return rep.build(run, impls, results)
+    report = rep.build(run, impls, results)
+    report["mutants"] = [{"mutant": "softmax-on-the-first-axis", "family": "softmax", "description": "d",
+                          "killed_by": "softmax_matches_spec", "dtype": "float64", "examples": 6, "message": "m"}]
+    return report
 
 
 def test_markdown_summarises_counts_and_lists_failures_with_their_replay():
@@ -43,6 +46,8 @@ def test_markdown_summarises_counts_and_lists_failures_with_their_replay():
     assert "| 1 | 0 | 1 | 0 |" in md
     assert "**softmax_matches_spec** on `numpy-cpu-float16`: AssertionError: out[0]=1" in md
     assert "replay: `python -m pytest t`" in md
+    assert "1 of 1 planted bugs killed" in md and "| `softmax-on-the-first-axis` | softmax |" in md
+    assert '<table id="mutants">' in rep.html_page(_report("cpu-job"))
 
 
 def test_merging_two_machines_labels_each_column_with_its_machine(tmp_path):
