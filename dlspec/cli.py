@@ -2,7 +2,7 @@
 
     dlspec audit [--backends B] [--devices D] [--dtypes T] [--profile P] [-- pytest args...]
         run every property on the selected implementations (default: all installed) and summarise.
-    dlspec backends
+    dlspec backends [--ops]
         list the backends known here, installed or not, with versions, devices and dtypes.
     dlspec bench [--backends B] [--dtype T] [--examples N]
         the benchmark: examples per second per backend and family, and overhead against a bare loop.
@@ -42,10 +42,22 @@ def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
     return subprocess.call(cmd, env=os.environ.copy())
 
 
-def _backends(_: argparse.Namespace, __: list[str]) -> int:
+def _coverage(backends: list) -> None:
+    """Which backend provides which operation: one row per op, one column per backend."""
+    from .spec import FAMILY_OF, OPS
+
+    print("\n| family | operation | " + " | ".join(b.name for b in backends) + " |")
+    print("|---|---|" + "---|" * len(backends))
+    for op in OPS:
+        marks = " | ".join("✓" if op in b.ops else "" for b in backends)
+        print(f"| {FAMILY_OF[op]} | `{op}` | {marks} |")
+
+
+def _backends(args: argparse.Namespace, __: list[str]) -> int:
     from .impls import BUILTIN, BackendError, entry_point_names, load, not_installed
 
     missing = not_installed()
+    loaded = []
     for name in [*BUILTIN, *entry_point_names()]:
         if name in missing:
             print(f"{name:28s} not installed (needs {', '.join(missing[name])})")
@@ -55,8 +67,11 @@ def _backends(_: argparse.Namespace, __: list[str]) -> int:
         except BackendError as e:
             print(f"{name:28s} broken: {e}")
             continue
-        print(f"{name:28s} {b.version:14s} devices {','.join(b.devices):10s} dtypes {','.join(b.dtypes)}; "
+        loaded.append(b)
+        print(f"{name:28s} {b.version:32s} devices {','.join(b.devices):10s} dtypes {','.join(b.dtypes)}; "
               f"{len(b.ops)} ops")
+    if args.ops:
+        _coverage(loaded)
     return 0
 
 
@@ -102,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--profile", default="ci", choices=["dev", "ci", "thorough"],
                        help="Hypothesis profile: dev 25, ci 100 (derandomized), thorough 1000 examples a property")
     audit.set_defaults(run=_audit)
-    sub.add_parser("backends", help="list known backends").set_defaults(run=_backends)
+    listing = sub.add_parser("backends", help="list known backends")
+    listing.add_argument("--ops", action="store_true", help="also print which backend provides which operation")
+    listing.set_defaults(run=_backends)
     mut = sub.add_parser("mutants", help="run the mutant gallery and print the kill table")
     mut.add_argument("--max-examples", type=int, default=100, help="examples per property and dtype (default 100)")
     mut.set_defaults(run=_mutants)
