@@ -20,6 +20,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -29,17 +30,75 @@ def _tests_dir() -> Path:
     return Path(tests.__file__).resolve().parent
 
 
-def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
+# Relative cost of one framework's share of the audit, for splitting it over processes (from `dlspec bench`:
+# TensorFlow's eager ops and Keras layers are the slowest per example, then JAX, then PyTorch and NumPy).
+_COST = {"tensorflow": 3.0, "jax": 2.0, "torch": 1.5}
+
+
+def _groups(tokens: list[str], jobs: int) -> list[list[str]]:
+    """Backends (or prefixes) in at most `jobs` groups, one framework never split, heaviest framework first into
+    the lightest group: each process then imports only its own frameworks."""
+    by_framework: dict[str, list[str]] = {}
+    for t in tokens:
+        by_framework.setdefault(t.split(":", 1)[0], []).append(t)
+    groups: list[list[str]] = [[] for _ in range(jobs)]
+    loads = [0.0] * jobs
+    for framework, members in sorted(by_framework.items(), key=lambda kv: -_COST.get(kv[0], 1.0)):
+        i = loads.index(min(loads))
+        groups[i] += members
+        loads[i] += _COST.get(framework, 1.0)
+    return [g for g in groups if g]
+
+
+def _audit_command(args: argparse.Namespace, passthrough: list[str], *, backends: str | None,
+                   report: str | None, modules: list[str]) -> list[str]:
     cmd = [sys.executable, "-m", "pytest", str(_tests_dir()), "-p", "dlspec.pytest_plugin",
            "-m", "dlspec_property", "-q", "-rfE", f"--hypothesis-profile={args.profile}"]
-    for opt in ("backends", "devices", "dtypes", "deviations", "report", "report_label"):
-        if getattr(args, opt):
-            cmd.append(f"--{opt.replace('_', '-')}={getattr(args, opt)}")
-    for m in args.backend_module or []:
-        cmd.append(f"--backend-module={m}")
-    cmd += passthrough
-    print("dlspec audit:", " ".join(cmd), flush=True)
-    return subprocess.call(cmd, env=os.environ.copy())
+    for opt, value in (("backends", backends), ("devices", args.devices), ("dtypes", args.dtypes),
+                       ("deviations", args.deviations), ("report", report), ("report-label", args.report_label)):
+        if value:
+            cmd.append(f"--{opt}={value}")
+    cmd += [f"--backend-module={m}" for m in modules]
+    return cmd + passthrough
+
+
+def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
+    modules = args.backend_module or []
+    if args.jobs <= 1:
+        cmd = _audit_command(args, passthrough, backends=args.backends, report=args.report, modules=modules)
+        print("dlspec audit:", " ".join(cmd), flush=True)
+        return subprocess.call(cmd, env=os.environ.copy())
+    from .impls import entry_point_names, installed
+
+    tokens = [t.strip() for t in args.backends.split(",") if t.strip()] if args.backends else [
+        *installed(), *entry_point_names()]
+    groups = _groups(tokens, args.jobs)
+    with tempfile.TemporaryDirectory(prefix="dlspec-audit-") as tmp:
+        procs = []
+        for i, group in enumerate(groups):
+            part = str(Path(tmp) / f"part{i}") if args.report else None
+            cmd = _audit_command(args, passthrough, backends=",".join(group), report=part,
+                                 modules=modules if i == 0 else [])
+            print(f"dlspec audit [{i + 1}/{len(groups)}]:", " ".join(cmd), flush=True)
+            log = open(Path(tmp) / f"log{i}", "w+", encoding="utf-8")
+            procs.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()), log))
+        codes = []
+        for i, (proc, log) in enumerate(procs):
+            codes.append(proc.wait())
+            log.seek(0)
+            print(f"\n===== dlspec audit [{i + 1}/{len(groups)}]: {','.join(groups[i])} (exit {codes[-1]}) =====")
+            print(log.read(), end="", flush=True)
+            log.close()
+        if args.report:
+            from . import report as rep
+
+            parts = [rep.load(Path(tmp) / f"part{i}" / "report.json") for i in range(len(groups))
+                     if (Path(tmp) / f"part{i}" / "report.json").exists()]
+            for path in rep.write(rep.combine(parts), Path(args.report)):
+                print(f"dlspec report: {path}")
+    # pytest's exit codes: 0 all passed, 1 some failed, 2+ interrupted or misused; 5 (no tests) only if all are 5
+    failing = [c for c in codes if c not in (0, 5)]
+    return max(failing) if failing else (5 if all(c == 5 for c in codes) else 0)
 
 
 def _coverage(backends: list) -> None:
@@ -112,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--devices", help="comma-separated devices (default: every device a backend knows)")
     audit.add_argument("--dtypes", help="comma-separated dtypes (default: all)")
     audit.add_argument("--deviations", help="an extra deviation catalogue (TOML) for an out-of-tree backend")
+    audit.add_argument("--jobs", type=int, default=1,
+                       help="run backend groups in this many processes side by side (each imports only its own "
+                            "frameworks) and combine their reports")
     audit.add_argument("--report", metavar="DIR", help="write report.json, report.md and report.html to DIR")
     audit.add_argument("--report-label", help="label of this run's columns when reports are merged")
     audit.add_argument("--profile", default="ci", choices=["dev", "ci", "thorough"],

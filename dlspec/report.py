@@ -92,6 +92,17 @@ def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from runs of one machine over disjoint implementations (`dlspec audit --jobs N`): columns keep
+    their ids, the run is the first part's."""
+    if not parts:
+        raise ValueError("no report to combine")
+    impls = {i["id"]: i for p in parts for i in p["implementations"]}
+    combined = build(parts[0]["run"], impls, [r for p in parts for r in p["results"]])
+    combined["mutants"] = next((p["mutants"] for p in parts if p.get("mutants")), [])
+    return combined
+
+
 # --- rendering ---------------------------------------------------------------------------------------------------
 
 def _cell_text(r: dict[str, Any]) -> str:

@@ -1,0 +1,32 @@
+"""The command line: backend groups for parallel audits, and the combination of their reports."""
+
+from __future__ import annotations
+
+from dlspec import report as rep
+from dlspec.cli import _groups
+
+
+def test_backend_groups_keep_each_framework_in_one_process_and_balance_the_load():
+    names = ["spec", "numpy", "torch:functional", "torch:nn", "jax:nn", "jax:lax", "tensorflow:nn", "tensorflow:keras"]
+    groups = _groups(names, 2)
+    assert sorted(n for g in groups for n in g) == sorted(names)
+    for framework in ("torch", "jax", "tensorflow"):
+        assert sum(any(n.startswith(framework) for n in g) for g in groups) == 1
+    assert any("tensorflow:nn" in g for g in groups) and not any({"tensorflow:nn", "jax:nn"} <= set(g) for g in groups)
+
+
+def test_fewer_frameworks_than_jobs_gives_fewer_groups():
+    assert _groups(["numpy"], 4) == [["numpy"]]
+
+
+def test_combining_parts_of_one_run_keeps_every_column_and_result():
+    run = rep.run_info(profile="ci", max_examples=100, seed=None, label=None)
+    parts = []
+    for name in ("numpy-cpu-float32", "torch:functional-cpu-float32"):
+        impl = {"id": name, "backend": name.split("-")[0], "framework": "x", "version": "1", "device": "cpu",
+                "dtype": "float32", "machine": "m", "label": "m"}
+        parts.append(rep.build(run, {name: impl}, [{"property": "p", "family": "f", "implementation": name,
+                                                     "outcome": "pass"}]))
+    combined = rep.combine(parts)
+    assert [i["id"] for i in combined["implementations"]] == ["numpy-cpu-float32", "torch:functional-cpu-float32"]
+    assert len(combined["results"]) == 2 and combined["run"] == run
