@@ -63,6 +63,19 @@ def _audit_command(args: argparse.Namespace, passthrough: list[str], *, backends
 
 
 def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
+    if args.open and not args.report:
+        args.report = "reports"
+    code = _run_audit(args, passthrough)
+    if args.open:
+        import webbrowser
+
+        page = (Path(args.report) / "report.html").resolve()
+        if not webbrowser.open(page.as_uri()):
+            print(f"dlspec audit: no browser to open; the report is {page}")
+    return code
+
+
+def _run_audit(args: argparse.Namespace, passthrough: list[str]) -> int:
     modules = args.backend_module or []
     if args.jobs <= 1:
         cmd = _audit_command(args, passthrough, backends=args.backends, report=args.report, modules=modules)
@@ -175,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="run backend groups in this many processes side by side (each imports only its own "
                             "frameworks) and combine their reports")
     audit.add_argument("--report", metavar="DIR", help="write report.json, report.md and report.html to DIR")
+    audit.add_argument("--open", action="store_true",
+                       help="open report.html in a browser when the run ends (implies --report reports)")
     audit.add_argument("--report-label", help="label of this run's columns when reports are merged")
     audit.add_argument("--profile", default="ci", choices=["dev", "ci", "thorough"],
                        help="Hypothesis profile: dev 25, ci 100 (derandomized), thorough 1000 examples a property")
