@@ -116,6 +116,15 @@ GROUPED_GEOMETRIES = [
 ]
 """groups > 1: a separate list, so a backend without grouped convolution is still audited on groups = 1."""
 
+UNDILATED = [g for g in GEOMETRIES if g.dilation == (1, 1)]
+GROUPED_UNDILATED = [g for g in GROUPED_GEOMETRIES if g.dilation == (1, 1)]
+DILATED = [g for g in GEOMETRIES + GROUPED_GEOMETRIES if g.dilation != (1, 1)]
+"""The backward on its own lists: TensorFlow's CPU kernels compute a dilated forward but raise for a dilated
+backward, and a split keeps the undilated backward audited there (see deviations/tensorflow.toml)."""
+
+GEOMETRY_LISTS = {"plain": GEOMETRIES, "grouped": GROUPED_GEOMETRIES, "undilated": UNDILATED,
+                  "grouped_undilated": GROUPED_UNDILATED, "dilated": DILATED}
+
 X_EXPONENTS = {"float16": (-2, 1), "bfloat16": (-4, 4), "float32": (-6, 6), "float64": (-8, 8)}
 W_EXPONENTS = {"float16": (-2, 0), "bfloat16": (-3, 3), "float32": (-3, 3), "float64": (-3, 3)}
 DY_EXPONENTS = {"float16": (-1, 0), "bfloat16": (-2, 2), "float32": (-2, 2), "float64": (-2, 2)}
@@ -144,11 +153,11 @@ def _case(g: Geometry, **arrays: Any) -> Case:
 
 
 @lru_cache
-def _conv_cases(dtype: str, grouped: bool = False, *, with_dy: bool = False, smooth: bool = False,
+def _conv_cases(dtype: str, geometries: str = "plain", *, with_dy: bool = False, smooth: bool = False,
                 bias: bool | None = None) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        g = draw(shapes(GROUPED_GEOMETRIES if grouped else GEOMETRIES), label="geometry")
+        g = draw(shapes(GEOMETRY_LISTS[geometries]), label="geometry")
         fields = _draw_arrays(draw, g, dtype, bias=bias, smooth=smooth)
         if with_dy:
             out = S.conv2d_output_shape(g.x_shape, g.w_shape, stride=g.stride, padding=g.padding,
@@ -166,20 +175,24 @@ def conv_cases(dtype: str) -> st.SearchStrategy[Case]:
 
 
 def grouped_conv_cases(dtype: str) -> st.SearchStrategy[Case]:
-    return _conv_cases(dtype, True)
+    return _conv_cases(dtype, "grouped")
 
 
 def conv_vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
-    return _conv_cases(dtype, with_dy=True)
+    return _conv_cases(dtype, "undilated", with_dy=True)
 
 
 def grouped_conv_vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
-    return _conv_cases(dtype, True, with_dy=True)
+    return _conv_cases(dtype, "grouped_undilated", with_dy=True)
+
+
+def dilated_conv_vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
+    return _conv_cases(dtype, "dilated", with_dy=True)
 
 
 def smooth_conv_cases(dtype: str) -> st.SearchStrategy[Case]:
     """|x|, |w| ~ 1 and no injections: conv is bilinear, so central differences only see rounding."""
-    return _conv_cases(dtype, smooth=True)
+    return _conv_cases(dtype, "undilated", smooth=True)
 
 
 def biased_conv_cases(dtype: str) -> st.SearchStrategy[Case]:
@@ -284,6 +297,12 @@ def conv2d_vjp_matches_spec(impl: Impl, case: Case) -> None:
 @prop("conv2d_vjp", cases=grouped_conv_vjp_cases)
 def grouped_conv2d_vjp_matches_spec(impl: Impl, case: Case) -> None:
     """With groups g, the backward routes gradients only within each group."""
+    _check_vjp(impl, case)
+
+
+@prop("conv2d_vjp", cases=dilated_conv_vjp_cases)
+def dilated_conv2d_vjp_matches_spec(impl: Impl, case: Case) -> None:
+    """With dilation d, the backward reads and scatters through the same taps i·s + u·d as the forward."""
     _check_vjp(impl, case)
 
 
