@@ -64,6 +64,38 @@ def log_softmax_vjp(x, dy, *, axis=-1, device):
 # === conv ===================================================================================
 # (section owned by the conv family)
 
+import numpy as np  # noqa: E402
+
+
+def _conv_call(x, w, b, stride, padding, dilation, groups):
+    """tf.nn.conv2d on NCHW/OIHW tensors. tf.nn.conv2d's CPU kernels take NHWC inputs and HWIO filters (its
+    convention): transpose in and out. Groups are implicit there: in-channels = groups × filter in-channels."""
+    pair = lambda v: [int(a) for a in np.broadcast_to(np.ravel(v), 2)]  # noqa: E731
+    if isinstance(padding, str):
+        pad = padding.upper()  # 'SAME' (the odd cell after) / 'VALID'
+    else:
+        p = np.asarray(padding)
+        (t, bo), (le, r) = [(int(p),) * 2] * 2 if p.ndim == 0 else [(int(a),) * 2 for a in p] if p.ndim == 1 \
+            else [(int(a), int(c)) for a, c in p]
+        pad = [[0, 0], [t, bo], [le, r], [0, 0]]  # explicit padding, NHWC order
+    y = tf.nn.conv2d(tf.transpose(x, [0, 2, 3, 1]), tf.transpose(w, [2, 3, 1, 0]), strides=pair(stride), padding=pad,
+                     dilations=pair(dilation))
+    if b is not None:
+        y = tf.nn.bias_add(y, b)  # NHWC: the bias is per last-axis channel
+    return tf.transpose(y, [0, 3, 1, 2])
+
+
+def conv2d(x, w, b=None, *, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1, device):
+    return T.run(device, lambda: T.array(_conv_call(T.constant(x), T.constant(w), None if b is None else T.constant(b),
+                                                    stride, padding, dilation, groups)))
+
+
+def conv2d_vjp(x, w, b, dy, *, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1, device):
+    primals = [x, w] if b is None else [x, w, b]
+    return T.vjp(lambda *t: _conv_call(t[0], t[1], t[2] if len(t) > 2 else None, stride, padding, dilation, groups),
+                 primals, dy, device)
+
+
 
 
 # === pooling ===================================================================================

@@ -65,6 +65,55 @@ def log_softmax_vjp(x, dy, *, axis=-1, device):
 # === conv ===================================================================================
 # (section owned by the conv family)
 
+import numpy as np  # noqa: E402
+
+
+def _conv_pair(v):
+    return tuple(int(a) for a in np.broadcast_to(np.ravel(v), 2))
+
+
+def _conv_same_pads(size, k, s, d):
+    # TensorFlow's 'same' for a stride torch's padding='same' refuses (stride > 1), as timm's pad_same does it:
+    # ⌈size/s⌉ outputs, the odd cell of padding after. A calling-convention translation, not the formula.
+    total = max((-(-size // s) - 1) * s + d * (k - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def _conv_call(x, w, b, stride, padding, dilation, groups):
+    """F.conv2d on tensors; torch takes 'valid', 'same' (stride 1 only) or symmetric (p_h, p_w) padding, so an
+    asymmetric explicit padding, or 'same' with stride > 1, goes through F.pad first with 0 in the conv."""
+    stride, dilation = _conv_pair(stride), _conv_pair(dilation)
+    if isinstance(padding, str):
+        if padding == "valid" or stride == (1, 1):
+            return F.conv2d(x, w, b, stride, padding, dilation, groups)
+        pads = [_conv_same_pads(n, k, s, d) for n, k, s, d in zip(x.shape[2:], w.shape[2:], stride, dilation)]
+    else:
+        p = np.asarray(padding)
+        pads = [(int(p), int(p))] * 2 if p.ndim == 0 else [(int(a), int(a)) for a in p] if p.ndim == 1 \
+            else [(int(a), int(c)) for a, c in p]
+    if all(before == after for before, after in pads):
+        return F.conv2d(x, w, b, stride, (pads[0][0], pads[1][0]), dilation, groups)
+    (top, bottom), (left, right) = pads
+    return F.conv2d(F.pad(x, (left, right, top, bottom)), w, b, stride, 0, dilation, groups)  # F.pad: last dim first
+
+
+def conv2d(x, w, b=None, *, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1, device):
+    try:
+        return T.array(_conv_call(T.tensor(x, device), T.tensor(w, device), None if b is None else T.tensor(b, device),
+                                  stride, padding, dilation, groups))
+    except RuntimeError as e:
+        raise (T.unsupported(e) or e) from None
+
+
+def conv2d_vjp(x, w, b, dy, *, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1, device):
+    primals = [x, w] if b is None else [x, w, b]
+    try:
+        return T.vjp(lambda *t: _conv_call(t[0], t[1], t[2] if len(t) > 2 else None, stride, padding, dilation, groups),
+                     primals, dy, device)
+    except RuntimeError as e:
+        raise (T.unsupported(e) or e) from None
+
+
 
 
 # === pooling ===================================================================================

@@ -62,6 +62,8 @@ def same_padding(w_in: int, k: int, *, stride: int = 1, dilation: int = 1) -> tu
     W_2 = \lceil W_1 / S \rceil, total = \max((W_2 - 1)S + d(K-1) + 1 - W_1, 0),
     before = \lfloor total / 2 \rfloor, after = total - before: an odd total puts the extra cell after
     (bottom, right). With S = 1 the output has the input's size, which is what 'same' promises.
+    This is the convention the spec picks; PyTorch's padding='same' (stride 1 only) splits the same way, and
+    jax.lax's 'SAME' is TensorFlow's (both checked by the conv properties).
     """
     w_in = _checks.positive_int(w_in, "w_in")
     k = _checks.positive_int(k, "k")
