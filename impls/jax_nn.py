@@ -61,6 +61,22 @@ def log_softmax_vjp(x, dy, *, axis=-1, device):
 # === sigmoid ===================================================================================
 # (section owned by the sigmoid family)
 
+@jax.jit
+def _sigmoid(x):
+    return jax.nn.sigmoid(x)
+
+
+@jax.jit
+def _sigmoid_vjp(x, dy):
+    return J.vjp(jax.nn.sigmoid, (x,), dy)[0]
+
+
+def sigmoid(x, *, device):
+    return J.array(_sigmoid(J.put(x, device)))
+
+
+def sigmoid_vjp(x, dy, *, device):
+    return J.array(_sigmoid_vjp(J.put(x, device), J.put(dy, device)))
 
 
 # === norms ===================================================================================

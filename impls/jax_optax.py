@@ -22,11 +22,85 @@ def skip_reason(op, device, dtype):
 # === cross_entropy ===================================================================================
 # (section owned by the cross_entropy family)
 
+import jax.numpy as jnp  # noqa: E402
+
+from .interface import Unsupported  # noqa: E402
+
+# Optax losses return per-example values; the reduction is the caller's (jnp.mean over the batch / jnp.sum).
+_REDUCE = {"none": lambda v: v, "sum": jnp.sum, "mean": jnp.mean}
+
+
+def _ce_loss(logits, labels, alpha, reduction):
+    # label smoothing through Optax's public smooth_labels: (1 − α)·labels + α/num_categories
+    return _REDUCE[reduction](optax.softmax_cross_entropy(logits, optax.smooth_labels(labels, alpha)))
+
+
+def _sparse_loss(logits, labels, reduction):
+    return _REDUCE[reduction](optax.softmax_cross_entropy_with_integer_labels(logits, labels))
+
+
+_ce = jax.jit(_ce_loss, static_argnames="reduction")
+_ce_grad = jax.jit(jax.grad(_ce_loss), static_argnames="reduction")
+_sparse = jax.jit(_sparse_loss, static_argnames="reduction")
+_sparse_grad = jax.jit(jax.grad(_sparse_loss), static_argnames="reduction")
+
+
+def _alpha(label_smoothing, like):
+    return jnp.asarray(label_smoothing, dtype=like.dtype)
+
+
+def _no_sparse_smoothing(label_smoothing):
+    if label_smoothing != 0:
+        raise Unsupported("optax.softmax_cross_entropy_with_integer_labels has no label smoothing "
+                          "(optax.smooth_labels takes one-hot labels)")
+
+
+def softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    z = J.put(logits, device)
+    return J.array(_ce(z, J.put(labels, device), _alpha(label_smoothing, z), reduction=reduction))
+
+
+def softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    z = J.put(logits, device)
+    return J.array(_ce_grad(z, J.put(labels, device), _alpha(label_smoothing, z), reduction=reduction))
+
+
+def sparse_softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    _no_sparse_smoothing(label_smoothing)
+    return J.array(_sparse(J.put(logits, device), J.put(labels, device), reduction=reduction))
+
+
+def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    _no_sparse_smoothing(label_smoothing)
+    return J.array(_sparse_grad(J.put(logits, device), J.put(labels, device), reduction=reduction))
 
 
 # === sigmoid ===================================================================================
 # (section owned by the sigmoid family)
 
+def _binary_smoothed(labels, alpha):
+    # a binary label z is the two-category distribution (z, 1 − z); Optax's smooth_labels over those two
+    # categories gives (1 − α)z + α/2, the spec's (Keras') binary label smoothing
+    return optax.smooth_labels(jnp.stack([labels, 1 - labels], axis=-1), alpha)[..., 0]
+
+
+def _sce_loss(logits, labels, alpha, reduction):
+    # sigmoid_binary_cross_entropy is elementwise; 'mean' is jnp.mean over every element
+    return _REDUCE[reduction](optax.sigmoid_binary_cross_entropy(logits, _binary_smoothed(labels, alpha)))
+
+
+_sce = jax.jit(_sce_loss, static_argnames="reduction")
+_sce_grad = jax.jit(jax.grad(_sce_loss), static_argnames="reduction")
+
+
+def sigmoid_cross_entropy(logits, labels, *, reduction="none", label_smoothing=0.0, device):
+    x = J.put(logits, device)
+    return J.array(_sce(x, J.put(labels, device), _alpha(label_smoothing, x), reduction=reduction))
+
+
+def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    x = J.put(logits, device)
+    return J.array(_sce_grad(x, J.put(labels, device), _alpha(label_smoothing, x), reduction=reduction))
 
 
 # === kl ===================================================================================

@@ -42,11 +42,89 @@ def skip_reason(op, device, dtype):
 # === cross_entropy ===================================================================================
 # (section owned by the cross_entropy family)
 
+from functools import lru_cache  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from .interface import Unsupported  # noqa: E402
+
+# Keras' reductions: None → per-sample losses; 'sum'; 'sum_over_batch_size' → sum ÷ number of per-sample
+# losses (N for a categorical loss), i.e. the spec's 'mean'.
+_KERAS_REDUCTION = {"none": None, "sum": "sum", "mean": "sum_over_batch_size"}
+
+
+@lru_cache
+def _keras_loss(cls_name, reduction, dtype, **kwargs):
+    # one loss object per configuration; dtype: Keras losses compute in floatx (float32) unless told otherwise
+    return getattr(keras.losses, cls_name)(from_logits=True, reduction=_KERAS_REDUCTION[reduction],
+                                           dtype=dtype, **kwargs)
+
+
+def _scalar_one(x):
+    return np.ones((), dtype=x.dtype)  # the cotangent of a scalar loss
+
+
+def _cce(logits, reduction, label_smoothing):
+    return _keras_loss("CategoricalCrossentropy", reduction, str(logits.dtype), label_smoothing=label_smoothing)
+
+
+def _scce(logits, reduction, label_smoothing):
+    if label_smoothing != 0:
+        raise Unsupported(f"keras {keras.__version__}: SparseCategoricalCrossentropy has no label_smoothing")
+    return _keras_loss("SparseCategoricalCrossentropy", reduction, str(logits.dtype))
+
+
+def softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    loss = _cce(logits, reduction, label_smoothing)
+    return T.run(device, lambda: T.array(loss(T.constant(labels), T.constant(logits))))  # Keras: (y_true, y_pred)
+
+
+def softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    loss = _cce(logits, reduction, label_smoothing)
+    return T.vjp(lambda z, t: loss(t, z), [logits, labels], _scalar_one(logits), device, wrt=[0])[0]
+
+
+def sparse_softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    loss = _scce(logits, reduction, label_smoothing)
+    return T.run(device, lambda: T.array(loss(T.constant(labels), T.constant(logits))))
+
+
+def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    loss = _scce(logits, reduction, label_smoothing)
+    return T.vjp(lambda z, y: loss(y, z), [logits, labels], _scalar_one(logits), device, wrt=[0])[0]
 
 
 # === sigmoid ===================================================================================
 # (section owned by the sigmoid family)
 
+def sigmoid(x, *, device):
+    return T.run(device, lambda: T.array(keras.activations.sigmoid(T.constant(x))))
+
+
+def sigmoid_vjp(x, dy, *, device):
+    return T.vjp(keras.activations.sigmoid, [x], dy, device)[0]
+
+
+def _bce(logits, reduction, label_smoothing):
+    return _keras_loss("BinaryCrossentropy", reduction, str(logits.dtype), label_smoothing=label_smoothing)
+
+
+def _one_per_last_axis(a):
+    # BinaryCrossentropy averages over the last axis before reducing; a trailing axis of length 1 makes that
+    # average the identity, so reduction None gives the elementwise losses and 'sum_over_batch_size' the mean
+    # over every element (the spec's reductions)
+    return T.constant(a[..., None])
+
+
+def sigmoid_cross_entropy(logits, labels, *, reduction="none", label_smoothing=0.0, device):
+    loss = _bce(logits, reduction, label_smoothing)
+    return T.run(device, lambda: T.array(loss(_one_per_last_axis(labels), _one_per_last_axis(logits))))
+
+
+def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    loss = _bce(logits, reduction, label_smoothing)
+    return T.vjp(lambda x, z: loss(z[..., None], x[..., None]), [logits, labels], _scalar_one(logits), device,
+                 wrt=[0])[0]
 
 
 # === kl ===================================================================================

@@ -49,11 +49,76 @@ def log_softmax_vjp(x, dy, *, axis=-1, device):
 # === cross_entropy ===================================================================================
 # (section owned by the cross_entropy family)
 
+import numpy as np  # noqa: E402
+
+from .interface import Unsupported  # noqa: E402
+
+# tf.nn losses return per-example values; the reduction is the caller's (tf.reduce_mean / tf.reduce_sum).
+_TF_REDUCE = {"none": lambda v: v, "sum": tf.reduce_sum, "mean": tf.reduce_mean}
+
+
+def _no_smoothing(label_smoothing, api):
+    if label_smoothing != 0:
+        raise Unsupported(f"{api} has no label smoothing")
+
+
+def _scalar_one(x):
+    return np.ones((), dtype=x.dtype)  # the cotangent of a scalar loss
+
+
+def _tf_ce(z, t, reduction):
+    return _TF_REDUCE[reduction](tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=z))
+
+
+def _tf_sparse(z, y, reduction):
+    return _TF_REDUCE[reduction](tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=z))
+
+
+def softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    _no_smoothing(label_smoothing, "tf.nn.softmax_cross_entropy_with_logits")
+    return T.run(device, lambda: T.array(_tf_ce(T.constant(logits), T.constant(labels), reduction)))
+
+
+def softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    _no_smoothing(label_smoothing, "tf.nn.softmax_cross_entropy_with_logits")
+    return T.vjp(lambda z, t: _tf_ce(z, t, reduction), [logits, labels], _scalar_one(logits), device, wrt=[0])[0]
+
+
+def sparse_softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    _no_smoothing(label_smoothing, "tf.nn.sparse_softmax_cross_entropy_with_logits")
+    return T.run(device, lambda: T.array(_tf_sparse(T.constant(logits), T.constant(labels), reduction)))
+
+
+def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    _no_smoothing(label_smoothing, "tf.nn.sparse_softmax_cross_entropy_with_logits")
+    return T.vjp(lambda z, y: _tf_sparse(z, y, reduction), [logits, labels], _scalar_one(logits), device,
+                 wrt=[0])[0]
 
 
 # === sigmoid ===================================================================================
 # (section owned by the sigmoid family)
 
+def sigmoid(x, *, device):
+    return T.run(device, lambda: T.array(tf.math.sigmoid(T.constant(x))))
+
+
+def sigmoid_vjp(x, dy, *, device):
+    return T.vjp(tf.math.sigmoid, [x], dy, device)[0]
+
+
+def _tf_sce(x, z, reduction):
+    # elementwise; 'mean' is tf.reduce_mean over every element
+    return _TF_REDUCE[reduction](tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x))
+
+
+def sigmoid_cross_entropy(logits, labels, *, reduction="none", label_smoothing=0.0, device):
+    _no_smoothing(label_smoothing, "tf.nn.sigmoid_cross_entropy_with_logits")
+    return T.run(device, lambda: T.array(_tf_sce(T.constant(logits), T.constant(labels), reduction)))
+
+
+def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
+    _no_smoothing(label_smoothing, "tf.nn.sigmoid_cross_entropy_with_logits")
+    return T.vjp(lambda x, z: _tf_sce(x, z, reduction), [logits, labels], _scalar_one(logits), device, wrt=[0])[0]
 
 
 # === kl ===================================================================================

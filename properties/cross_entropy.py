@@ -141,16 +141,32 @@ def _loss_smoothed(dtype: str) -> st.SearchStrategy[Case]:
     return loss_cases(dtype, smoothing=True)
 
 
+NORMALISED = ("one_hot", "probabilities")
+"""Label kinds whose rows sum to exactly 1."""
+
+
 def _grad(dtype: str) -> st.SearchStrategy[Case]:
-    return loss_cases(dtype, reductions=("sum", "mean"))
+    return loss_cases(dtype, reductions=("sum", "mean"), kinds=NORMALISED)
+
+
+def _grad_unnormalised(dtype: str) -> st.SearchStrategy[Case]:
+    return loss_cases(dtype, reductions=("sum", "mean"), kinds=("weights",))
 
 
 def _grad_smoothed(dtype: str) -> st.SearchStrategy[Case]:
-    return loss_cases(dtype, reductions=("sum", "mean"), smoothing=True)
+    return loss_cases(dtype, reductions=("sum", "mean"), smoothing=True, kinds=NORMALISED)
+
+
+def _sparse_grad(dtype: str) -> st.SearchStrategy[Case]:
+    return loss_cases(dtype, reductions=("sum", "mean"), kinds=("one_hot",))  # labels unused: classes are
+
+
+def _sparse_grad_smoothed(dtype: str) -> st.SearchStrategy[Case]:
+    return loss_cases(dtype, reductions=("sum", "mean"), smoothing=True, kinds=("one_hot",))
 
 
 def _grad_summing_to_one(dtype: str) -> st.SearchStrategy[Case]:
-    return loss_cases(dtype, reductions=("sum",), kinds=("one_hot", "probabilities"))
+    return loss_cases(dtype, reductions=("sum",), kinds=NORMALISED)
 
 
 def _grad_sum(dtype: str) -> st.SearchStrategy[Case]:
@@ -265,23 +281,30 @@ def sparse_softmax_cross_entropy_with_label_smoothing_matches_spec(impl: Impl, c
 
 @prop("softmax_cross_entropy_grad", cases=_grad)
 def softmax_cross_entropy_grad_matches_spec(impl: Impl, case: Case) -> None:
-    """The gradient of the reduced loss is ζ(z)·Σt − t per row, ÷ N for 'mean'."""
+    """For labels that sum to 1, the gradient of the reduced loss is ζ(z) − t per row, ÷ N for 'mean'."""
+    _check_grad(impl, case)
+
+
+@prop("softmax_cross_entropy_grad", cases=_grad_unnormalised)
+def softmax_cross_entropy_grad_of_unnormalised_labels_matches_spec(impl: Impl, case: Case) -> None:
+    """For labels that need not sum to 1, the gradient is ζ(z)·Σt − t per row, ÷ N for 'mean'."""
     _check_grad(impl, case)
 
 
 @prop("softmax_cross_entropy_grad", cases=_grad_smoothed)
 def softmax_cross_entropy_grad_with_label_smoothing_matches_spec(impl: Impl, case: Case) -> None:
-    """With label smoothing the gradient is ζ(z)·Σt' − t', t' = (1 − α)t + α/C."""
+    """With label smoothing the gradient is ζ(z)·Σt' − t', t' = (1 − α)t + α/C (ζ(z) − t' for labels summing
+    to 1)."""
     _check_grad(impl, case)
 
 
-@prop("sparse_softmax_cross_entropy_grad", cases=_grad)
+@prop("sparse_softmax_cross_entropy_grad", cases=_sparse_grad)
 def sparse_softmax_cross_entropy_grad_matches_spec(impl: Impl, case: Case) -> None:
     """The gradient of the reduced sparse loss is ζ(z) − one_hot(y), ÷ N for 'mean'."""
     _check_sparse_grad(impl, case)
 
 
-@prop("sparse_softmax_cross_entropy_grad", cases=_grad_smoothed)
+@prop("sparse_softmax_cross_entropy_grad", cases=_sparse_grad_smoothed)
 def sparse_softmax_cross_entropy_grad_with_label_smoothing_matches_spec(impl: Impl, case: Case) -> None:
     """With label smoothing the sparse gradient is ζ(z) − t', t' = (1 − α)·one_hot(y) + α/C."""
     _check_sparse_grad(impl, case)

@@ -10,6 +10,8 @@ test_sparse_softmax_cross_entropy_matches_spec = bind(P.sparse_softmax_cross_ent
 test_sparse_softmax_cross_entropy_with_label_smoothing_matches_spec = bind(
     P.sparse_softmax_cross_entropy_with_label_smoothing_matches_spec)
 test_softmax_cross_entropy_grad_matches_spec = bind(P.softmax_cross_entropy_grad_matches_spec)
+test_softmax_cross_entropy_grad_of_unnormalised_labels_matches_spec = bind(
+    P.softmax_cross_entropy_grad_of_unnormalised_labels_matches_spec)
 test_softmax_cross_entropy_grad_with_label_smoothing_matches_spec = bind(
     P.softmax_cross_entropy_grad_with_label_smoothing_matches_spec)
 test_sparse_softmax_cross_entropy_grad_matches_spec = bind(P.sparse_softmax_cross_entropy_grad_matches_spec)
