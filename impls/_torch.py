@@ -42,7 +42,7 @@ def tensor(x: np.ndarray, device: str, *, grad: bool = False) -> torch.Tensor:
     if x.dtype == ml_dtypes.bfloat16:
         t = torch.from_numpy(x.astype(np.float32)).to(torch.bfloat16)
     else:
-        t = torch.from_numpy(np.ascontiguousarray(x))
+        t = torch.from_numpy(np.ascontiguousarray(x).reshape(x.shape))  # 0-d stays 0-d
     t = t.to(device)
     return t.requires_grad_(True) if grad else t
 
