@@ -129,7 +129,6 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
 # === conv ===================================================================================
 # (section owned by the conv family)
 
-import numpy as np  # noqa: E402
 
 
 def _conv_call(x, w, b, stride, padding, dilation, groups):

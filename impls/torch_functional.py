@@ -134,7 +134,6 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
 # === conv ===================================================================================
 # (section owned by the conv family)
 
-import numpy as np  # noqa: E402
 
 
 def _conv_pair(v):
