@@ -165,3 +165,82 @@ def conv2d_vjp(x, w, b, dy, *, stride=(1, 1), padding=((0, 0), (0, 0)), dilation
 # === pooling ===================================================================================
 # (section owned by the pooling family)
 
+def _tf_pool_geometry(kernel, stride, padding, ceil_mode, dilation=(1, 1), *, explicit=True):
+    """tf.nn pooling: no ceil mode, no dilation; padding 'SAME'/'VALID', or (tf.nn.max_pool2d only) explicit
+    NHWC pairs [[0, 0], [top, bottom], [left, right], [0, 0]]."""
+    if ceil_mode:
+        raise T.Unsupported(f"tensorflow {tf.__version__}: tf.nn pooling has no ceil mode")
+    if tuple(int(v) for v in dilation) != (1, 1):
+        raise T.Unsupported(f"tensorflow {tf.__version__}: tf.nn.max_pool2d has no dilation")
+    k = [int(v) for v in kernel]
+    s = k if stride is None else [int(v) for v in stride]
+    if isinstance(padding, str):
+        return k, s, padding.upper()
+    pairs = [[int(b), int(a)] for b, a in padding]
+    if not any(map(any, pairs)):
+        return k, s, "VALID"  # zero explicit padding is 'VALID'
+    if not explicit:
+        raise T.Unsupported(f"tensorflow {tf.__version__}: this tf.nn pooling op takes only 'SAME'/'VALID'")
+    return k, s, [[0, 0], *pairs, [0, 0]]
+
+
+def _nhwc(t):
+    return tf.transpose(t, (0, 2, 3, 1))  # tf.nn pooling on CPU is channels-last (NHWC)
+
+
+def _nchw(t):
+    return tf.transpose(t, (0, 3, 1, 2))
+
+
+def _tf_max(t, k, s, p):
+    return _nchw(tf.nn.max_pool2d(_nhwc(t), k, s, p))
+
+
+def _tf_avg(t, k, s, p):
+    return _nchw(tf.nn.avg_pool2d(_nhwc(t), k, s, p))
+
+
+def _tf_avg_geometry(x, kernel, stride, padding, ceil_mode, count_include_pad):
+    k, s, p = _tf_pool_geometry(kernel, stride, padding, ceil_mode, explicit=False)
+    if count_include_pad and p == "SAME" and any(
+            -(-n // st) * st - st + kk > n for n, kk, st in zip(x.shape[2:], k, s)):
+        # tf.nn.avg_pool2d has no count_include_pad: its 'SAME' divides by the input cells only
+        raise T.Unsupported(f"tensorflow {tf.__version__}: tf.nn.avg_pool2d cannot count 'SAME' padding")
+    return k, s, p
+
+
+def max_pool2d(x, *, kernel, stride=None, padding=((0, 0), (0, 0)), dilation=(1, 1), ceil_mode=False, device):
+    k, s, p = _tf_pool_geometry(kernel, stride, padding, ceil_mode, dilation)
+    return T.run(device, lambda: T.array(_tf_max(T.constant(x), k, s, p)))
+
+
+def max_pool2d_with_indices(x, *, kernel, stride=None, padding=((0, 0), (0, 0)), dilation=(1, 1),
+                            ceil_mode=False, device):
+    k, s, p = _tf_pool_geometry(kernel, stride, padding, ceil_mode, dilation, explicit=False)
+    C = x.shape[1]
+
+    def go():
+        y, arg = tf.nn.max_pool_with_argmax(_nhwc(T.constant(x)), k, s, p, include_batch_in_index=False)
+        # TF flattens NHWC without the batch: arg = (h·W + w)·C + c; the spec's plane index is h·W + w = arg // C
+        return T.array(_nchw(y)), T.array(_nchw(arg // C)).astype("int64")
+
+    return T.run(device, go)
+
+
+def max_pool2d_vjp(x, dy, *, kernel, stride=None, padding=((0, 0), (0, 0)), dilation=(1, 1), ceil_mode=False,
+                   device):
+    k, s, p = _tf_pool_geometry(kernel, stride, padding, ceil_mode, dilation)
+    return T.vjp(lambda t: _tf_max(t, k, s, p), [x], dy, device)[0]
+
+
+def avg_pool2d(x, *, kernel, stride=None, padding=((0, 0), (0, 0)), ceil_mode=False, count_include_pad=True,
+               device):
+    k, s, p = _tf_avg_geometry(x, kernel, stride, padding, ceil_mode, count_include_pad)
+    return T.run(device, lambda: T.array(_tf_avg(T.constant(x), k, s, p)))
+
+
+def avg_pool2d_vjp(x, dy, *, kernel, stride=None, padding=((0, 0), (0, 0)), ceil_mode=False,
+                   count_include_pad=True, device):
+    k, s, p = _tf_avg_geometry(x, kernel, stride, padding, ceil_mode, count_include_pad)
+    return T.vjp(lambda t: _tf_avg(t, k, s, p), [x], dy, device)[0]
+

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from ..dtypes import eps, round_to, tiny
+from ..dtypes import eps, max_value, round_to, tiny
 from ..spec import pooling as S
 from .assertions import assert_close, assert_equal
 from .gradients import check_vjp_against_forward
@@ -192,6 +192,11 @@ def pool_cases(dtype: str, kind: str, values: str = "any", avg: bool = False,
             x = draw(float_arrays(shape, dtype, specials=("ties",)), label="x")
         else:
             x = draw(float_arrays(shape, dtype, offset=True), label="x")
+        if avg and values == "any":
+            # sums in the input dtype stay finite: |x| <= max/(2 K_h K_w), the factor 2 absorbing the rounding of
+            # partial sums (overflow near the maximum is its own property)
+            lim = round_to(max_value(dtype) / (2 * kernel[0] * kernel[1]), dtype)
+            x = np.clip(x, -lim, lim)
         fields: dict[str, Any] = {"x": x, "kernel": kernel, "stride": stride, "padding": padding,
                                   "ceil_mode": kind == "ceil"}
         if avg:
@@ -221,7 +226,9 @@ def global_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         shape = draw(st.sampled_from(GLOBAL_SHAPES), label="shape")
-        return Case(x=draw(float_arrays(shape, dtype, offset=True), label="x"))
+        x = draw(float_arrays(shape, dtype, offset=True), label="x")
+        lim = round_to(max_value(dtype) / (2 * shape[2] * shape[3]), dtype)  # a plane's sum stays finite
+        return Case(x=np.clip(x, -lim, lim))
 
     return build()
 
@@ -500,6 +507,31 @@ def avg_pool2d_of_a_constant_is_that_constant(impl: Impl, case: Case) -> None:
     x = np.full_like(case.x, c)
     y = impl("avg_pool2d", x, **g)
     assert_close("avg_pool2d", y, np.full_like(y, c), avg_pool_bound(x, g), impl=impl, what="avg of a constant")
+
+
+@lru_cache
+def near_max_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """Values in [max/2, max] of the dtype: every window's average is finite, its sum is not."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape, kernel, stride, padding, _ = draw(st.sampled_from(GEOMETRIES["strings"]), label="geometry")
+        rng = np.random.default_rng(draw(seeds(), label="seed"))
+        x = round_to(max_value(dtype) * rng.uniform(0.5, 1.0, shape), dtype)
+        return Case(x=np.minimum(x, max_value(dtype)), kernel=kernel, stride=stride, padding=padding,
+                    ceil_mode=False, count_include_pad=False)
+
+    return build()
+
+
+@prop("avg_pool2d", cases=near_max_cases, dtypes=("float16",))
+def avg_pool2d_of_values_near_the_maximum_is_finite(impl: Impl, case: Case) -> None:
+    """The average of finite float16 values is finite: a window of values near float16's maximum averages without
+    overflow (a float32 accumulator, as for any float16 reduction, has the range; bfloat16 and float32 share
+    float32's exponent range, so no cheap accumulator would help there and the property does not ask it)."""
+    g = _geometry(case, avg=True)
+    assert_close("avg_pool2d", impl("avg_pool2d", case.x, **g), S.avg_pool2d(case.x, **g),
+                 avg_pool_bound(case.x, g), impl=impl)
 
 
 # ---------------------------------------------------------------------------------------------------------
