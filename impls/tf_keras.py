@@ -130,6 +130,30 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
 # === kl ===================================================================================
 # (section owned by the kl family)
 
+import functools  # noqa: E402
+
+
+@functools.cache
+def _kl_loss(dtype: str) -> keras.losses.KLDivergence:
+    # dtype= is the loss's computation dtype (Keras' default is floatx, float32): the input's dtype is asked for;
+    # reduction=None keeps one loss per distribution
+    return keras.losses.KLDivergence(reduction=None, dtype=dtype)
+
+
+def _kld(p, q, axis):
+    # Keras reduces the last axis only: the distribution's axis is moved there (a layout convention);
+    # y_true is the target p, y_pred the model q (Keras' argument order)
+    move = tf.experimental.numpy.moveaxis
+    return _kl_loss(p.dtype.name)(move(p, axis, -1), move(q, axis, -1))
+
+
+def kl_divergence(p, q, *, axis=-1, device):
+    return T.run(device, lambda: T.array(_kld(T.constant(p), T.constant(q), axis)))
+
+
+def kl_divergence_vjp(p, q, dy, *, axis=-1, device):
+    return T.vjp(lambda pt, qt: _kld(pt, qt, axis), [p, q], dy, device, wrt=[1])[0]
+
 
 
 # === conv ===================================================================================

@@ -21,3 +21,11 @@ def skip_reason(op, device, dtype):
 # === kl ===================================================================================
 # (section owned by the kl family)
 
+import torch.distributions as D  # noqa: E402
+
+
+def gaussian_kl(mu1, sigma1, mu2, sigma2, *, device):
+    # Normal takes (loc, scale): the standard deviation, as the spec's σ
+    m1, s1, m2, s2 = (T.tensor(a, device) for a in (mu1, sigma1, mu2, sigma2))
+    return T.array(D.kl_divergence(D.Normal(m1, s1, validate_args=False), D.Normal(m2, s2, validate_args=False)))
+

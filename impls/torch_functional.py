@@ -130,6 +130,20 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
 # (section owned by the kl family)
 
 
+def _kl_div(p, q, axis):
+    # F.kl_div takes the model as log-probabilities (input = log q) and the target p as probabilities
+    # (log_target=False): the log is torch's own calling convention, taken here with torch.log
+    return torch.sum(F.kl_div(torch.log(q), p, reduction="none", log_target=False), dim=axis)
+
+
+def kl_divergence(p, q, *, axis=-1, device):
+    return T.array(_kl_div(T.tensor(p, device), T.tensor(q, device), axis))
+
+
+def kl_divergence_vjp(p, q, dy, *, axis=-1, device):
+    return T.vjp(lambda pt, qt: _kl_div(pt, qt, axis), [p, q], dy, device, wrt=[1])[0]
+
+
 
 # === conv ===================================================================================
 # (section owned by the conv family)

@@ -98,6 +98,10 @@ def _sum_of(bounds: list[Bound], dtype: str, extra: np.ndarray | float = 0.0, wh
 SHAPES = [(1, 1), (1, 2), (2, 3), (3, 5), (2, 3, 4), (4, 8), (2, 16)]
 """Batch sizes 1 and 2, a one-outcome distribution, a 3-D case for a non-last axis."""
 
+ORDINARY_FLOOR = 1e-4
+"""Smallest probability of the ordinary cases: every log and every ratio p/q (<= 10^4) fits every dtype, and it
+is far above the clipping thresholds frameworks use (Keras: 1e-7), so those cases audit the formula alone."""
+
 SPREADS = (1.0, 0.0, 4.0, 16.0)
 """σ of the log-weights: 1 mild, 0 uniform, 4 a dominant mass, 16 near-zeros (and underflow to exact zeros)."""
 
@@ -122,15 +126,16 @@ def _normalised(w: np.ndarray, axis: int, dtype: str) -> np.ndarray:
 
 
 @st.composite
-def distributions(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str, *, zeros: bool = True,
-                  label: str = "p") -> np.ndarray:
-    """Probability vectors along `axis`, valid by construction: positive weights exp(s·z) (s drawn), with drawn
-    injections (exact zeros, near-zeros 10^-e, a dominant mass, one-hot slices), normalised in the dtype.
-    Shrinks towards seed 0, s = 1, no injection."""
+def distributions(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str, *, extreme: bool = True,
+                  zeros: bool = True, label: str = "p") -> np.ndarray:
+    """Probability vectors along `axis`, valid by construction: positive weights exp(s·z) (s drawn) normalised in
+    the dtype. `extreme`: drawn injections (exact zeros if `zeros`, near-zeros 10^-e, a dominant mass, one-hot
+    slices) and s up to 16; else ordinary: s <= 2, a dominant mass at most, every entry >= ORDINARY_FLOOR.
+    Without `zeros` every entry is at least the dtype's smallest normal. Shrinks towards seed 0, s = 1, none."""
     seed = draw(seeds(), label=f"{label}.seed")
-    spread = draw(st.sampled_from(SPREADS), label=f"{label}.spread")
-    special = draw(st.sampled_from(P_SPECIALS if zeros else ("none", "near_zeros", "dominant")),
-                   label=f"{label}.special")
+    spread = draw(st.sampled_from(SPREADS if extreme else (1.0, 0.0, 2.0)), label=f"{label}.spread")
+    specials = (P_SPECIALS if zeros else ("none", "near_zeros", "dominant")) if extreme else ("none", "dominant")
+    special = draw(st.sampled_from(specials), label=f"{label}.special")
     lo, hi = NEAR_ZERO[dtype]
     e = draw(st.integers(lo, hi), label=f"{label}.near_zero_exponent") if special == "near_zeros" else 0
     rng = np.random.default_rng(seed)
@@ -145,23 +150,17 @@ def distributions(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str
     elif special == "one_hot":
         moved[...] = np.where(np.arange(n) == keep, 1.0, 0.0)
     elif special == "dominant":
-        np.put_along_axis(moved, keep, moved.sum(axis=-1, keepdims=True) * 1e3, -1)
-    p = np.moveaxis(moved, -1, axis)
-    p = _normalised(p, axis, dtype)
+        np.put_along_axis(moved, keep, moved.sum(axis=-1, keepdims=True) * (1e3 if extreme else 30.0), -1)
+    p = _normalised(np.moveaxis(moved, -1, axis), axis, dtype)
     if special == "near_zeros":
         moved = np.moveaxis(p, axis, -1)
         moved[picks] = round_to(10.0**-e * (1 + rng.random(int(picks.sum()))), dtype)
         p = _normalised(np.moveaxis(moved, -1, axis), axis, dtype)
-    if not zeros:  # strictly positive: underflowed entries become the dtype's smallest normal
+    if not extreme:
+        p = _normalised(np.maximum(p, ORDINARY_FLOOR), axis, dtype)
+    elif not zeros:  # strictly positive: underflowed entries become the dtype's smallest normal
         p = _normalised(np.maximum(p, tiny(dtype)), axis, dtype)
     return p
-
-
-def _cover(p: np.ndarray, q: np.ndarray, axis: int, dtype: str) -> np.ndarray:
-    """q with no zero where p > 0 (where D would be +∞): such entries become the dtype's smallest normal."""
-    if np.any((q == 0) & (p > 0)):
-        q = _normalised(np.where((q == 0) & (p > 0), tiny(dtype), q), axis, dtype)
-    return q
 
 
 @st.composite
@@ -170,53 +169,78 @@ def _shape_axis(draw: st.DrawFn) -> tuple[tuple[int, ...], int]:
     return shape, draw(st.integers(-len(shape), len(shape) - 1), label="axis")
 
 
+def _out_shape(p: np.ndarray, axis: int) -> tuple[int, ...]:
+    ax = axis % p.ndim
+    return p.shape[:ax] + p.shape[ax + 1:]
+
+
+def _dy(draw: st.DrawFn, p: np.ndarray, axis: int, dtype: str) -> np.ndarray:
+    return round_to(np.random.default_rng(draw(seeds(), label="dy.seed")).standard_normal(_out_shape(p, axis)),
+                    dtype)
+
+
 @lru_cache
-def pair_cases(dtype: str) -> st.SearchStrategy[Case]:
-    """p with every injection; q with its own, zeros only outside the support of p."""
+def ordinary_pair_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """p and q with every probability >= ORDINARY_FLOOR; a dy for the gradient."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        shape, axis = draw(_shape_axis())
+        p = draw(distributions(shape, axis, dtype, extreme=False, label="p"))
+        q = draw(distributions(shape, axis, dtype, extreme=False, label="q"))
+        return Case(p=p, q=q, dy=_dy(draw, p, axis, dtype), axis=axis)
+
+    return build()
+
+
+@lru_cache
+def near_zero_pair_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """p with exact zeros, near-zeros, dominant masses, one-hot slices; q strictly positive with near-zeros."""
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         shape, axis = draw(_shape_axis())
         p = draw(distributions(shape, axis, dtype, label="p"))
-        q = _cover(p, draw(distributions(shape, axis, dtype, label="q")), axis, dtype)
-        return Case(p=p, q=q, axis=axis)
+        q = draw(distributions(shape, axis, dtype, zeros=False, label="q"))
+        return Case(p=p, q=q, dy=_dy(draw, p, axis, dtype), axis=axis)
 
     return build()
 
 
 @lru_cache
-def positive_pair_cases(dtype: str) -> st.SearchStrategy[Case]:
-    """p and q both strictly positive, so that D(P‖Q) and D(Q‖P) are both finite."""
+def positive_near_zero_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """One strictly positive p with near-zeros and dominant masses (for D(P‖P))."""
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         shape, axis = draw(_shape_axis())
-        p = draw(distributions(shape, axis, dtype, zeros=False, label="p"))
-        q = draw(distributions(shape, axis, dtype, zeros=False, label="q"))
-        return Case(p=p, q=q, axis=axis)
+        return Case(p=draw(distributions(shape, axis, dtype, zeros=False, label="p")), axis=axis)
 
     return build()
+
+
+def _with_zeros(p: np.ndarray, axis: int, dtype: str) -> np.ndarray:
+    """p with an exact zero in every slice of length >= 2: the smaller half is zeroed, its mass moved."""
+    pm = np.moveaxis(p, axis, -1).copy()
+    for idx in np.ndindex(pm.shape[:-1]):
+        row = pm[idx]
+        if row.size >= 2 and not np.any(row == 0):
+            small = np.argsort(row)[: row.size // 2]
+            row[np.argmax(row)] += row[small].sum()
+            row[small] = 0.0
+    return _normalised(round_to(np.moveaxis(pm, -1, axis), dtype), axis, dtype)
 
 
 @lru_cache
 def zero_support_cases(dtype: str) -> st.SearchStrategy[Case]:
-    """p with exact zeros in every slice of length >= 2, q, and q2: q with its values reversed on p's zeros."""
+    """p with exact zeros in every slice of length >= 2, an ordinary q, and q2: q reversed on p's zeros.
+    (q is ordinary so that this sentence is about the zeros of p; near-zero q is the near-zero properties' case.)"""
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         shape, axis = draw(_shape_axis())
-        p = draw(distributions(shape, axis, dtype, label="p"))
-        q = draw(distributions(shape, axis, dtype, label="q"))
-        pm, qm = np.moveaxis(p, axis, -1).copy(), np.moveaxis(q, axis, -1).copy()
-        for idx in np.ndindex(pm.shape[:-1]):
-            row = pm[idx]
-            if row.size >= 2 and not np.any(row == 0):  # zero the smaller half, move its mass to the largest
-                small = np.argsort(row)[: row.size // 2]
-                row[np.argmax(row)] += row[small].sum()
-                row[small] = 0.0
-        pm = round_to(pm, dtype)
-        p = _normalised(np.moveaxis(pm, -1, axis), axis, dtype)
-        q = _cover(p, q, axis, dtype)
+        p = _with_zeros(draw(distributions(shape, axis, dtype, label="p")), axis, dtype)
+        q = draw(distributions(shape, axis, dtype, extreme=False, label="q"))
         pm, qm = np.moveaxis(p, axis, -1), np.moveaxis(q, axis, -1).copy()
         for idx in np.ndindex(pm.shape[:-1]):
             z = np.flatnonzero(pm[idx] == 0)
@@ -227,13 +251,24 @@ def zero_support_cases(dtype: str) -> st.SearchStrategy[Case]:
 
 
 @lru_cache
-def vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
+def shared_zero_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """p with exact zeros in every slice of length >= 2, and an ordinary q made zero on some of them (at least one
+    per slice)."""
+
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        case = draw(pair_cases(dtype))
-        out = case.p.shape[: case.axis % case.p.ndim] + case.p.shape[case.axis % case.p.ndim + 1:]
-        dy = round_to(np.random.default_rng(draw(seeds(), label="dy.seed")).standard_normal(out), dtype)
-        return Case(p=case.p, q=case.q, dy=dy, axis=case.axis)
+        shape, axis = draw(_shape_axis())
+        p = _with_zeros(draw(distributions(shape, axis, dtype, label="p")), axis, dtype)
+        q = draw(distributions(shape, axis, dtype, extreme=False, label="q"))
+        rng = np.random.default_rng(draw(seeds(), label="q.zeros.seed"))
+        pm, qm = np.moveaxis(p, axis, -1), np.moveaxis(q, axis, -1).copy()
+        for idx in np.ndindex(pm.shape[:-1]):
+            z = np.flatnonzero(pm[idx] == 0)
+            if z.size:
+                qm[idx][z[rng.random(z.size) < 0.5]] = 0.0
+                qm[idx][z[0]] = 0.0
+        q = _normalised(np.moveaxis(qm, -1, axis), axis, dtype)
+        return Case(p=p, q=q, dy=_dy(draw, p, axis, dtype), axis=axis)
 
     return build()
 
@@ -316,15 +351,26 @@ def vae_cases(dtype: str) -> st.SearchStrategy[Case]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-@prop("kl_divergence", cases=pair_cases)
-def kl_divergence_matches_spec(impl: Impl, case: Case) -> None:
-    """kl_divergence(p, q) equals Σ_i p_i log(p_i/q_i) along the axis, with 0·log(0/q) = 0."""
+def _matches_spec(impl: Impl, case: Case) -> None:
     got = impl("kl_divergence", case.p, case.q, axis=case.axis)
     want = S.kl_divergence(case.p, case.q, axis=case.axis)
     assert_close("kl_divergence", got, want, kl_bound(case.p, case.q, case.axis), impl=impl)
 
 
-@prop("kl_divergence", cases=pair_cases)
+@prop("kl_divergence", cases=ordinary_pair_cases)
+def kl_divergence_matches_spec(impl: Impl, case: Case) -> None:
+    """kl_divergence(p, q) equals Σ_i p_i log(p_i/q_i) along the axis."""
+    _matches_spec(impl, case)
+
+
+@prop("kl_divergence", cases=near_zero_pair_cases)
+def kl_divergence_matches_spec_near_zero(impl: Impl, case: Case) -> None:
+    """kl_divergence(p, q) equals Σ_i p_i log(p_i/q_i) also for probabilities down to the dtype's subnormals,
+    with 0·log(0/q) = 0 for p_i = 0."""
+    _matches_spec(impl, case)
+
+
+@prop("kl_divergence", cases=near_zero_pair_cases)
 def kl_divergence_is_non_negative(impl: Impl, case: Case) -> None:
     """D(P‖Q) >= 0 (Gibbs' inequality), within the rounding of D and of the inputs' sums."""
     got = impl("kl_divergence", case.p, case.q, axis=case.axis)
@@ -333,7 +379,7 @@ def kl_divergence_is_non_negative(impl: Impl, case: Case) -> None:
     assert_close("kl_divergence", np.maximum(got, 0.0), got, bound, impl=impl, what="max(D, 0) vs D")
 
 
-@prop("kl_divergence", cases=pair_cases)
+@prop("kl_divergence", cases=positive_near_zero_cases)
 def kl_divergence_is_zero_when_p_equals_q(impl: Impl, case: Case) -> None:
     """D(P‖P) = 0."""
     got = impl("kl_divergence", case.p, case.p, axis=case.axis)
@@ -341,7 +387,7 @@ def kl_divergence_is_zero_when_p_equals_q(impl: Impl, case: Case) -> None:
                  what="D(P‖P)")
 
 
-@prop("kl_divergence", cases=positive_pair_cases)
+@prop("kl_divergence", cases=ordinary_pair_cases)
 def kl_divergence_is_asymmetric(impl: Impl, case: Case) -> None:
     """D(P‖Q) − D(Q‖P) equals the spec's: the argument order matters (p is the reference, q the model)."""
     pq = impl("kl_divergence", case.p, case.q, axis=case.axis)
@@ -352,7 +398,7 @@ def kl_divergence_is_asymmetric(impl: Impl, case: Case) -> None:
     assert_close("kl_divergence", pq - qp, want, bound, impl=impl, what="D(P‖Q) − D(Q‖P)")
 
 
-@prop("kl_divergence", cases=pair_cases)
+@prop("kl_divergence", cases=ordinary_pair_cases)
 def kl_divergence_is_cross_entropy_minus_entropy(impl: Impl, case: Case) -> None:
     """D(P‖Q) = H(P, Q) − H(P)."""
     got = impl("kl_divergence", case.p, case.q, axis=case.axis)
@@ -374,23 +420,43 @@ def kl_divergence_ignores_q_where_p_is_zero(impl: Impl, case: Case) -> None:
                  what="D(P‖Q rearranged where p = 0)")
 
 
-@prop("kl_divergence", cases=pair_cases)
-def kl_divergence_reduces_the_axis_and_keeps_dtype(impl: Impl, case: Case) -> None:
-    """kl_divergence returns p's shape without the axis, in p's dtype."""
-    out = impl.raw("kl_divergence", case.p, case.q, axis=case.axis)
-    assert_output_dtype("kl_divergence", out, impl=impl)
-    want = S.kl_divergence(case.p, case.q, axis=case.axis).shape
-    if np.shape(out) != want:
-        raise AssertionError(f"out.shape={np.shape(out)}, but should be {want} [kl_divergence({impl.id})]")
-
-
-@prop("kl_divergence_vjp", cases=vjp_cases)
-def kl_divergence_vjp_matches_spec(impl: Impl, case: Case) -> None:
-    """The gradient of D(P‖Q) in q is dq_i = −dy·p_i/q_i, and 0 where p_i = 0."""
+@prop("kl_divergence", "kl_divergence_vjp", cases=shared_zero_cases)
+def kl_divergence_and_its_gradient_ignore_entries_where_p_and_q_are_zero(impl: Impl, case: Case) -> None:
+    """Entries with p_i = q_i = 0 contribute 0 to D (0·log(0/0) = 0) and get the gradient dq_i = 0."""
+    _matches_spec(impl, case)
     got = impl("kl_divergence_vjp", case.p, case.q, case.dy, axis=case.axis)
     want = S.kl_divergence_vjp(case.p, case.q, case.dy, axis=case.axis)
     assert_close("kl_divergence_vjp", got, want, kl_vjp_bound(case.p, case.q, case.dy, case.axis), impl=impl,
                  what="dq")
+
+
+@prop("kl_divergence", cases=ordinary_pair_cases)
+def kl_divergence_reduces_the_axis_and_keeps_dtype(impl: Impl, case: Case) -> None:
+    """kl_divergence returns p's shape without the axis, in p's dtype."""
+    out = impl.raw("kl_divergence", case.p, case.q, axis=case.axis)
+    assert_output_dtype("kl_divergence", out, impl=impl)
+    want = _out_shape(case.p, case.axis)
+    if np.shape(out) != want:
+        raise AssertionError(f"out.shape={np.shape(out)}, but should be {want} [kl_divergence({impl.id})]")
+
+
+def _vjp_matches_spec(impl: Impl, case: Case) -> None:
+    got = impl("kl_divergence_vjp", case.p, case.q, case.dy, axis=case.axis)
+    want = S.kl_divergence_vjp(case.p, case.q, case.dy, axis=case.axis)
+    assert_close("kl_divergence_vjp", got, want, kl_vjp_bound(case.p, case.q, case.dy, case.axis), impl=impl,
+                 what="dq")
+
+
+@prop("kl_divergence_vjp", cases=ordinary_pair_cases)
+def kl_divergence_vjp_matches_spec(impl: Impl, case: Case) -> None:
+    """The gradient of D(P‖Q) in q is dq_i = −dy·p_i/q_i."""
+    _vjp_matches_spec(impl, case)
+
+
+@prop("kl_divergence_vjp", cases=near_zero_pair_cases)
+def kl_divergence_vjp_matches_spec_near_zero(impl: Impl, case: Case) -> None:
+    """dq_i = −dy·p_i/q_i also for probabilities down to the dtype's subnormals, and dq_i = 0 where p_i = 0."""
+    _vjp_matches_spec(impl, case)
 
 
 def _check_vjp_on_simplex(impl: Impl, case: Case) -> None:

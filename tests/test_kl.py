@@ -4,13 +4,17 @@ from dlspec.properties import kl as P
 from dlspec.testing import bind
 
 test_kl_divergence_matches_spec = bind(P.kl_divergence_matches_spec)
+test_kl_divergence_matches_spec_near_zero = bind(P.kl_divergence_matches_spec_near_zero)
 test_kl_divergence_is_non_negative = bind(P.kl_divergence_is_non_negative)
 test_kl_divergence_is_zero_when_p_equals_q = bind(P.kl_divergence_is_zero_when_p_equals_q)
 test_kl_divergence_is_asymmetric = bind(P.kl_divergence_is_asymmetric)
 test_kl_divergence_is_cross_entropy_minus_entropy = bind(P.kl_divergence_is_cross_entropy_minus_entropy)
 test_kl_divergence_ignores_q_where_p_is_zero = bind(P.kl_divergence_ignores_q_where_p_is_zero)
+test_kl_divergence_and_its_gradient_ignore_entries_where_p_and_q_are_zero = bind(
+    P.kl_divergence_and_its_gradient_ignore_entries_where_p_and_q_are_zero)
 test_kl_divergence_reduces_the_axis_and_keeps_dtype = bind(P.kl_divergence_reduces_the_axis_and_keeps_dtype)
 test_kl_divergence_vjp_matches_spec = bind(P.kl_divergence_vjp_matches_spec)
+test_kl_divergence_vjp_matches_spec_near_zero = bind(P.kl_divergence_vjp_matches_spec_near_zero)
 test_kl_divergence_vjp_agrees_with_own_forward = bind(P.kl_divergence_vjp_agrees_with_own_forward)
 test_gaussian_kl_matches_spec = bind(P.gaussian_kl_matches_spec)
 test_gaussian_kl_is_zero_and_minimal_at_equal_parameters = bind(P.gaussian_kl_is_zero_and_minimal_at_equal_parameters)
