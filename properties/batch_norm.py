@@ -235,7 +235,8 @@ def vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         case = _train_case(draw, dtype, BUCKETS)
-        dy = draw(float_arrays(case.x.shape, dtype, exponents=(0, 0), offset=True, specials=()), label="dy")
+        # dy of order 1: the backward's terms (γ/σ)·dy must stay inside float16's range (65504) to be compared
+        dy = draw(float_arrays(case.x.shape, dtype, exponents=(0, 0), specials=()), label="dy")
         return Case(**case.fields(), dy=dy)
 
     return build()
