@@ -22,6 +22,73 @@ def skip_reason(op, device, dtype):
 # === batch_norm ===================================================================================
 # (section owned by the batch_norm family)
 
+from functools import partial as _partial  # noqa: E402
+
+import flax.linen as _nn  # noqa: E402
+import jax.numpy as _jnp  # noqa: E402
+
+
+def _bn(axis, eps, decay, dtype, *, running):
+    # Flax's defaults otherwise (use_fast_variance=True, force_float32_reductions=True): the audit is of what
+    # users get. param_dtype = the dtype under test, so γ and β are not rounded to Flax's float32 default.
+    return _nn.BatchNorm(use_running_average=running, axis=axis, momentum=decay, epsilon=eps, param_dtype=dtype)
+
+
+def _variables(gamma, beta, mean, var):
+    return {"params": {"scale": gamma, "bias": beta}, "batch_stats": {"mean": mean, "var": var}}
+
+
+def _flax_train(x, gamma, beta, eps, axis):
+    c = x.shape[axis]
+    stats = (_jnp.zeros(c, x.dtype), _jnp.ones(c, x.dtype))
+    y, _ = _bn(axis, eps, 0.9, x.dtype, running=False).apply(_variables(gamma, beta, *stats), x,
+                                                                mutable=["batch_stats"])
+    return y
+
+
+@_partial(jax.jit, static_argnames=("eps", "axis"))
+def _train_jit(x, gamma, beta, eps, axis):
+    return _flax_train(x, gamma, beta, eps, axis)
+
+
+@_partial(jax.jit, static_argnames=("eps", "axis"))
+def _train_vjp_jit(x, gamma, beta, dy, eps, axis):
+    return J.vjp(_partial(_flax_train, eps=eps, axis=axis), (x, gamma, beta), dy)
+
+
+@_partial(jax.jit, static_argnames=("decay", "axis"))
+def _running_stats_jit(x, running_mean, running_var, decay, axis):
+    c = x.shape[axis]
+    variables = _variables(_jnp.ones(c, x.dtype), _jnp.zeros(c, x.dtype), running_mean, running_var)
+    # momentum is Flax's name for decay: ra = momentum·ra + (1 − momentum)·batch statistic
+    _, updates = _bn(axis, 1e-5, decay, x.dtype, running=False).apply(variables, x, mutable=["batch_stats"])
+    return updates["batch_stats"]["mean"], updates["batch_stats"]["var"]
+
+
+@_partial(jax.jit, static_argnames=("eps", "axis"))
+def _inference_jit(x, gamma, beta, mean, var, eps, axis):
+    return _bn(axis, eps, 0.9, x.dtype, running=True).apply(_variables(gamma, beta, mean, var), x)
+
+
+def batch_norm_train(x, gamma, beta, *, eps=1e-5, axis=1, device):
+    return J.array(_train_jit(*(J.put(a, device) for a in (x, gamma, beta)), float(eps), axis % x.ndim))
+
+
+def batch_norm_train_vjp(x, gamma, beta, dy, *, eps=1e-5, axis=1, device):
+    grads = _train_vjp_jit(*(J.put(a, device) for a in (x, gamma, beta, dy)), float(eps), axis % x.ndim)
+    return tuple(J.array(g) for g in grads)
+
+
+def batch_norm_running_stats(x, running_mean, running_var, *, decay=0.9, axis=1, device):
+    out = _running_stats_jit(*(J.put(a, device) for a in (x, running_mean, running_var)), float(decay), axis % x.ndim)
+    return tuple(J.array(o) for o in out)
+
+
+def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device):
+    return J.array(_inference_jit(*(J.put(a, device) for a in (x, gamma, beta, mean, var)), float(eps),
+                                  axis % x.ndim))
+
+
 
 
 # === norms ===================================================================================

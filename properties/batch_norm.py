@@ -41,7 +41,9 @@ from .tolerance import LIBM, Bound
 #              mean dy errs by m·mean|dy|, P by Q + (m + 1)D, x̂_i·P by E_i|P| + |x̂_i|(Q + (m + 1)D), the two
 #              subtractions and the product by 3T_i (T_i = |dy_i| + mean|dy| + |x̂_i|D), γ/σ by B·T_i:
 #              |γ|/σ·[(B + 3)T_i + m·mean|dy| + E_i|P| + |x̂_i|(Q + (m + 1)D)]. The (x − μ)·Σdy(x − μ)/(mσ²)
-#              form (torch's, and most frameworks') has the same terms.
+#              form (torch's) has the same terms. Reverse mode through the forward graph (Flax, tf.nn, Keras)
+#              differentiates 1/σ into −½σ⁻³ = (1/σ)³, three times 1/σ's relative error B, on the variance's
+#              path to x_i and to μ (zero in exact arithmetic, not in rounding): + 2B(|x̂_i| + 1)D.
 #   running:   decay·r + (1 − decay)·obs, each product and the sum rounded, decay and 1 − decay rounded to the
 #              working precision: 2·decay|r| + (1 − decay)(|obs| + |δobs|) + |new|, with δobs the mean's or
 #              the unbiased variance's error above (times m/(m − 1), plus its own rounding).
@@ -97,10 +99,11 @@ def vjp_bounds(x: np.ndarray, gamma: np.ndarray, dy: np.ndarray, eps: float, axi
     Q = (np.abs(dy) * t.E).mean(axis=red, keepdims=True)
     D = np.abs(dy * t.x_hat).mean(axis=red, keepdims=True)
     T = np.abs(dy) + mean_dy + np.abs(t.x_hat) * D
-    dx = np.abs(g) / t.sigma * ((t.B + 3) * T + m * mean_dy + t.E * np.abs(P) + np.abs(t.x_hat) * (Q + (m + 1) * D))
+    dx = np.abs(g) / t.sigma * ((t.B + 3) * T + m * mean_dy + t.E * np.abs(P) + np.abs(t.x_hat) * (Q + (m + 1) * D)
+                               + 2 * t.B * (np.abs(t.x_hat) + 1) * D)
     dgamma = m * (Q + (m + 1) * D)
     dbeta = m * m * mean_dy
-    return (absolute(dx, "u|γ|/σ[(B+3)T_i + m·mean|dy| + E_i|P| + |x̂_i|(Q + (m+1)D)]"),
+    return (absolute(dx, "u|γ|/σ[(B+3)T_i + m·mean|dy| + E_i|P| + |x̂_i|(Q + (m+1)D) + 2B(|x̂_i|+1)D]"),
             absolute(dgamma.reshape(-1), "u(Σ|dy|E + (m+1)Σ|dy x̂|)"),
             absolute(dbeta.reshape(-1), "u·m·Σ|dy|"))
 
@@ -232,7 +235,8 @@ def vjp_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         case = _train_case(draw, dtype, BUCKETS)
-        dy = draw(float_arrays(case.x.shape, dtype, exponents=(0, 0), offset=True, specials=()), label="dy")
+        # dy of order 1: the backward's terms (γ/σ)·dy must stay inside float16's range (65504) to be compared
+        dy = draw(float_arrays(case.x.shape, dtype, exponents=(0, 0), specials=()), label="dy")
         return Case(**case.fields(), dy=dy)
 
     return build()
