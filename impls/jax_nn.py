@@ -80,5 +80,15 @@ def sigmoid_vjp(x, dy, *, device):
 
 
 # === norms ===================================================================================
-# (section owned by the norms family)
+# jax.nn.standardize with its default algorithm (what users get); epsilon static, so a Python float, weakly typed,
+# never promotes float16 inputs.
+
+@partial(jax.jit, static_argnames=("axis", "eps"))
+def _standardize(x, axis, eps):
+    return jax.nn.standardize(x, axis=axis, epsilon=eps)
+
+
+def standardize(x, *, axis=-1, eps=1e-5, device):
+    axes = (int(axis),) if isinstance(axis, int) else tuple(int(a) for a in axis)
+    return J.array(_standardize(J.put(x, device), tuple(sorted(a % x.ndim for a in axes)), float(eps)))
 

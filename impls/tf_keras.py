@@ -102,7 +102,78 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
 
 
 # === norms ===================================================================================
-# (section owned by the norms family)
+# keras.layers.LayerNormalization and GroupNormalization, built once per (shape, dtype, groups, eps) and cached;
+# γ, β set with .assign. The layer's dtype is the input's, so that no policy casts the input before the layer
+# sees it. Keras has no instance normalization layer: not provided (GroupNormalization(groups=C) would be ours).
+from functools import cache as _cache  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+
+@_cache
+def _keras_layer_norm(shape, dtype, eps):
+    layer = keras.layers.LayerNormalization(axis=list(range(1, len(shape))), epsilon=eps, dtype=dtype)
+    layer.build(shape)
+    return layer
+
+
+@_cache
+def _keras_group_norm(shape, dtype, groups, eps):
+    layer = keras.layers.GroupNormalization(groups=groups, axis=1, epsilon=eps, dtype=dtype)  # channels-first
+    layer.build(shape)
+    return layer
+
+
+def _dtype_name(x):
+    return np.dtype(x.dtype).name  # 'bfloat16' for ml_dtypes.bfloat16
+
+
+def _with_params(layer, gamma, beta):
+    layer.gamma.assign(gamma)
+    layer.beta.assign(beta)
+    return layer
+
+
+def layer_norm(x, gamma, beta, *, eps=1e-5, device):
+    def go():
+        layer = _with_params(_keras_layer_norm(x.shape, _dtype_name(x), float(eps)), gamma, beta)
+        return T.array(layer(T.constant(x)))
+
+    return T.run(device, go)
+
+
+def layer_norm_vjp(x, gamma, beta, dy, *, eps=1e-5, device):
+    def go():
+        layer = _with_params(_keras_layer_norm(x.shape, _dtype_name(x), float(eps)), gamma, beta)
+        xt, dyt = T.constant(x), T.constant(dy)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = layer(xt)
+        dx, dgamma, dbeta = tape.gradient(y, [xt, layer.gamma.value, layer.beta.value], output_gradients=dyt)
+        return T.array(dx), T.array(dgamma), T.array(dbeta)
+
+    return T.run(device, go)
+
+
+def group_norm(x, gamma, beta, *, groups, eps=1e-5, device):
+    def go():
+        layer = _with_params(_keras_group_norm(x.shape, _dtype_name(x), int(groups), float(eps)), gamma, beta)
+        return T.array(layer(T.constant(x)))
+
+    return T.run(device, go)
+
+
+def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
+    def go():
+        layer = _with_params(_keras_group_norm(x.shape, _dtype_name(x), int(groups), float(eps)), gamma, beta)
+        xt, dyt = T.constant(x), T.constant(dy)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = layer(xt)
+        dx, dgamma, dbeta = tape.gradient(y, [xt, layer.gamma.value, layer.beta.value], output_gradients=dyt)
+        return T.array(dx), T.array(dgamma), T.array(dbeta)
+
+    return T.run(device, go)
 
 
 

@@ -82,7 +82,43 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
 
 
 # === norms ===================================================================================
-# (section owned by the norms family)
+# torch has no standardize (F.normalize is an L_p normalisation): not provided.
+
+def _norms_call(fn):
+    """Run a torch call, turning 'not implemented for <dtype>' into Unsupported."""
+    try:
+        return fn()
+    except RuntimeError as e:
+        if (u := T.unsupported(e)) is not None:
+            raise u from None
+        raise
+
+
+def layer_norm(x, gamma, beta, *, eps=1e-5, device):
+    # normalized_shape = every axis but the batch axis: the spec's layer norm over one whole sample
+    return _norms_call(lambda: T.array(F.layer_norm(T.tensor(x, device), x.shape[1:], T.tensor(gamma, device),
+                                                    T.tensor(beta, device), eps)))
+
+
+def layer_norm_vjp(x, gamma, beta, dy, *, eps=1e-5, device):
+    return _norms_call(lambda: T.vjp(lambda t, g, b: F.layer_norm(t, x.shape[1:], g, b, eps), [x, gamma, beta], dy,
+                                     device))
+
+
+def instance_norm(x, gamma, beta, *, eps=1e-5, device):
+    # use_input_stats=True: statistics of the input itself, no running averages (the spec's instance norm)
+    return _norms_call(lambda: T.array(F.instance_norm(T.tensor(x, device), weight=T.tensor(gamma, device),
+                                                       bias=T.tensor(beta, device), use_input_stats=True, eps=eps)))
+
+
+def group_norm(x, gamma, beta, *, groups, eps=1e-5, device):
+    return _norms_call(lambda: T.array(F.group_norm(T.tensor(x, device), int(groups), T.tensor(gamma, device),
+                                                    T.tensor(beta, device), eps)))
+
+
+def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
+    return _norms_call(lambda: T.vjp(lambda t, g, b: F.group_norm(t, int(groups), g, b, eps), [x, gamma, beta], dy,
+                                     device))
 
 
 

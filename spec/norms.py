@@ -17,8 +17,11 @@ Conventions the spec picks (the papers leave them implicit):
   * layer norm's γ, β have the shape of one sample, x.shape[1:] (an elementwise affine, as torch.nn.LayerNorm and
     keras.layers.LayerNormalization have it); instance and group norm's γ, β are per channel, shape (C,);
   * the layout is channels-first, (N, C, *spatial); channels-last APIs are audited through a transpose.
-The reference computes in float64 with the two-pass variance mean((x − μ)²): the one-pass E[x²] − E[x]² loses
-every digit when |μ| ≫ σ (Chan, Golub, LeVeque, "Algorithms for computing the sample variance", 1983).
+The reference computes in float64 with the two-pass variance mean((x − μ)²) on data shifted by one of the group's
+own elements: the one-pass E[x²] − E[x]² loses every digit when |μ| ≫ σ (Chan, Golub, LeVeque, "Algorithms for
+computing the sample variance: analysis and recommendations", The American Statistician 37(3), 1983).
+Every output satisfies |x̂_i| <= √(n − 1) (equality for a group with one outlier): a result outside is wrong
+whatever the precision.
 """
 
 from __future__ import annotations
@@ -87,11 +90,17 @@ def _dy(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
 # The shared formula
 # ---------------------------------------------------------------------------------------------------------
 
-def _moments(x: np.ndarray, axes: tuple[int, ...], eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """μ and s = √(σ² + ε) over `axes`, with the two-pass variance σ² = mean((x − μ)²)."""
-    mu = x.mean(axis=axes, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=axes, keepdims=True)
-    return mu, np.sqrt(var + eps)
+def _centred(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """x − μ and the biased σ² over `axes`: the two-pass variance, on data shifted by each group's first element.
+
+    In exact arithmetic x − μ = d − mean(d) for d = x − r, any r. Taking r in the group makes d exact (zero for
+    a constant group, whose float64 mean need not round to its value) and shrinks the cancellation to the spread
+    (Chan, Golub, LeVeque 1983, §3: shifted data).
+    """
+    first = tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))
+    d = x - x[first]
+    c = d - d.mean(axis=axes, keepdims=True)
+    return c, (c**2).mean(axis=axes, keepdims=True)
 
 
 def _standardize_vjp(x_hat: np.ndarray, s: np.ndarray, g: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
@@ -127,8 +136,8 @@ def standardize(x: np.ndarray, *, axis: int | Sequence[int] = -1, eps: float = 1
     x = _checks.floats(x, "x")
     axes = _axes(axis, x.ndim)
     eps = _eps(eps)
-    mu, s = _moments(x, axes, eps)
-    return (x - mu) / s
+    c, var = _centred(x, axes)
+    return c / np.sqrt(var + eps)
 
 
 def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, eps: float = 1e-5) -> np.ndarray:
@@ -159,9 +168,10 @@ def layer_norm_vjp(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dy: np.nd
     dy = _dy(dy, x)
     eps = _eps(eps)
     axes = tuple(range(1, x.ndim))
-    mu, s = _moments(x, axes, eps)
-    x_hat = (x - mu) / s
-    dx = _standardize_vjp(x_hat, s, gamma * dy, axes)
+    c, var = _centred(x, axes)
+    s = np.sqrt(var + eps)
+    dx = _standardize_vjp(c / s, s, gamma * dy, axes)
+    x_hat = c / s
     return dx, (dy * x_hat).sum(axis=0), dy.sum(axis=0)
 
 
@@ -216,8 +226,9 @@ def group_norm_vjp(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dy: np.nd
     dy = _dy(dy, x)
     eps = _eps(eps)
     xg, axes = _grouped(x, g)
-    mu, s = _moments(xg, axes, eps)
-    x_hat = (xg - mu) / s
+    c, var = _centred(xg, axes)
+    s = np.sqrt(var + eps)
+    x_hat = c / s
     cot = (_per_channel(gamma, x.ndim) * dy).reshape(xg.shape)
     dx = _standardize_vjp(x_hat, s, cot, axes).reshape(x.shape)
     x_hat = x_hat.reshape(x.shape)

@@ -43,7 +43,7 @@ def standardize_cases(draw):
 def test_spec_standardize_matches_oracle(case):
     x, axes, eps = case
     _assert_within(S.standardize(x, axis=axes, eps=eps), O.standardize(x, axis=axes, eps=eps),
-                   P.standardize_bound(x, axes, eps), "standardize")
+                   P.standardize_bound(x, axes, eps, "float64"), "standardize")
 
 
 @st.composite
@@ -60,21 +60,21 @@ def norm_cases(draw, shapes, per_channel=True, grouped=False):
 def test_spec_layer_norm_matches_oracle(case):
     x, g, b, _, eps = case
     _assert_within(S.layer_norm(x, g, b, eps=eps), O.layer_norm(x, g, b, eps=eps),
-                   P.layer_norm_bound(x, g, b, eps), "layer_norm")
+                   P.layer_norm_bound(x, g, b, eps, "float64"), "layer_norm")
 
 
 @given(norm_cases([(1, 1, 2), (2, 2, 3), (1, 2, 2, 2)]))
 def test_spec_instance_norm_matches_oracle(case):
     x, g, b, _, eps = case
     _assert_within(S.instance_norm(x, g, b, eps=eps), O.instance_norm(x, g, b, eps=eps),
-                   P.instance_norm_bound(x, g, b, eps), "instance_norm")
+                   P.instance_norm_bound(x, g, b, eps, "float64"), "instance_norm")
 
 
 @given(norm_cases([(1, 2), (2, 4), (1, 4, 3), (2, 4, 2, 2)], grouped=True))
 def test_spec_group_norm_matches_oracle(case):
     x, g, b, groups, eps = case
     _assert_within(S.group_norm(x, g, b, groups=groups, eps=eps), O.group_norm(x, g, b, groups=groups, eps=eps),
-                   P.group_norm_bound(x, g, b, groups, eps), "group_norm")
+                   P.group_norm_bound(x, g, b, groups, eps, "float64"), "group_norm")
 
 
 def _groups_of(view: tuple[int, ...], axes: tuple[int, ...]) -> list[list[int]]:
@@ -121,7 +121,7 @@ def test_spec_layer_norm_vjp_matches_finite_differences(case, seed):
     param_index = (np.arange(x.size) % gamma.size).ravel()  # element i uses γ[i mod |features|]
     _check_vjp(x, gamma, beta, dy, eps, groups, param_index,
                lambda: S.layer_norm_vjp(x, gamma, beta, dy, eps=eps),
-               P.layer_norm_vjp_bounds(x, gamma, beta, dy, eps))
+               P.layer_norm_vjp_bounds(x, gamma, beta, dy, eps, "float64"))
 
 
 @given(norm_cases([(1, 2), (2, 4), (1, 4, 3)], grouped=True), st.integers(0, 2**32 - 1))
@@ -134,4 +134,4 @@ def test_spec_group_norm_vjp_matches_finite_differences(case, seed):
     param_index = np.broadcast_to(np.arange(x.shape[1]).reshape((1, -1) + (1,) * (x.ndim - 2)), x.shape).ravel()
     _check_vjp(x, gamma, beta, dy, eps, groups, param_index,
                lambda: S.group_norm_vjp(x, gamma, beta, dy, groups=g, eps=eps),
-               P.group_norm_vjp_bounds(x, gamma, beta, dy, g, eps))
+               P.group_norm_vjp_bounds(x, gamma, beta, dy, g, eps, "float64"))
