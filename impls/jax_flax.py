@@ -98,8 +98,6 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
 # input's dtype, so that the result keeps the input's dtype.
 from functools import partial as _partial  # noqa: E402
 
-import flax.linen as _nn  # noqa: E402
-
 
 def _channels_last(x):
     return jax.numpy.moveaxis(x, 1, -1)  # NCHW → NHWC (Flax's convention)

@@ -182,8 +182,6 @@ def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
 
 from functools import lru_cache  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 from .interface import Unsupported  # noqa: E402
 
 # Keras' reductions: None → per-sample losses; 'sum'; 'sum_over_batch_size' → sum ÷ number of per-sample
