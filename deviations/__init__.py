@@ -22,12 +22,16 @@ Entry fields (all strings unless said):
 from __future__ import annotations
 
 import fnmatch
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI (a dependency there)
+    import tomli as tomllib
 
 REQUIRED = ("id", "backend", "property", "observed", "api", "spec", "behaviour", "reason", "example")
 
