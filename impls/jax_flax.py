@@ -3,10 +3,15 @@ pooling functions avg_pool/max_pool), with jax.vjp for every gradient."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import flax
+import flax.linen as nn
 import jax
+import jax.numpy as jnp
 
 from . import _jax as J
+from .interface import Unsupported
 
 NAME = "jax:flax"
 VERSION = f"flax {flax.__version__}, jax {jax.__version__}"
@@ -19,19 +24,12 @@ def skip_reason(op, device, dtype):
     return J.device_skip_reason(device)
 
 
-# === batch_norm ===================================================================================
-# (section owned by the batch_norm family)
-
-from functools import partial as _partial  # noqa: E402
-
-import flax.linen as _nn  # noqa: E402
-import jax.numpy as _jnp  # noqa: E402
-
+# --- batch norm -------------------------------------------------------------------------------------------------------
 
 def _bn(axis, eps, decay, dtype, *, running):
     # Flax's defaults otherwise (use_fast_variance=True, force_float32_reductions=True): the audit is of what
     # users get. param_dtype = the dtype under test, so γ and β are not rounded to Flax's float32 default.
-    return _nn.BatchNorm(use_running_average=running, axis=axis, momentum=decay, epsilon=eps, param_dtype=dtype)
+    return nn.BatchNorm(use_running_average=running, axis=axis, momentum=decay, epsilon=eps, param_dtype=dtype)
 
 
 def _variables(gamma, beta, mean, var):
@@ -40,32 +38,32 @@ def _variables(gamma, beta, mean, var):
 
 def _flax_train(x, gamma, beta, eps, axis):
     c = x.shape[axis]
-    stats = (_jnp.zeros(c, x.dtype), _jnp.ones(c, x.dtype))
+    stats = (jnp.zeros(c, x.dtype), jnp.ones(c, x.dtype))
     y, _ = _bn(axis, eps, 0.9, x.dtype, running=False).apply(_variables(gamma, beta, *stats), x,
                                                                 mutable=["batch_stats"])
     return y
 
 
-@_partial(jax.jit, static_argnames=("eps", "axis"))
+@partial(jax.jit, static_argnames=("eps", "axis"))
 def _train_jit(x, gamma, beta, eps, axis):
     return _flax_train(x, gamma, beta, eps, axis)
 
 
-@_partial(jax.jit, static_argnames=("eps", "axis"))
+@partial(jax.jit, static_argnames=("eps", "axis"))
 def _train_vjp_jit(x, gamma, beta, dy, eps, axis):
-    return J.vjp(_partial(_flax_train, eps=eps, axis=axis), (x, gamma, beta), dy)
+    return J.vjp(partial(_flax_train, eps=eps, axis=axis), (x, gamma, beta), dy)
 
 
-@_partial(jax.jit, static_argnames=("decay", "axis"))
+@partial(jax.jit, static_argnames=("decay", "axis"))
 def _running_stats_jit(x, running_mean, running_var, decay, axis):
     c = x.shape[axis]
-    variables = _variables(_jnp.ones(c, x.dtype), _jnp.zeros(c, x.dtype), running_mean, running_var)
+    variables = _variables(jnp.ones(c, x.dtype), jnp.zeros(c, x.dtype), running_mean, running_var)
     # momentum is Flax's name for decay: ra = momentum·ra + (1 − momentum)·batch statistic
     _, updates = _bn(axis, 1e-5, decay, x.dtype, running=False).apply(variables, x, mutable=["batch_stats"])
     return updates["batch_stats"]["mean"], updates["batch_stats"]["var"]
 
 
-@_partial(jax.jit, static_argnames=("eps", "axis"))
+@partial(jax.jit, static_argnames=("eps", "axis"))
 def _inference_jit(x, gamma, beta, mean, var, eps, axis):
     return _bn(axis, eps, 0.9, x.dtype, running=True).apply(_variables(gamma, beta, mean, var), x)
 
@@ -89,63 +87,60 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
                                   axis % x.ndim))
 
 
-
-
-# === norms ===================================================================================
+# --- norms ------------------------------------------------------------------------------------------------------------
 # flax.linen LayerNorm, InstanceNorm and GroupNorm with their default settings (use_fast_variance=True and
 # float32 reductions for half inputs): what users get. Flax is channels-last: (N, C, *spatial) is moved to
 # (N, *spatial, C) and back. γ, β are set through the variables dict {'params': {'scale', 'bias'}}, in the
 # input's dtype, so that the result keeps the input's dtype.
-from functools import partial as _partial  # noqa: E402
 
 
 def _channels_last(x):
-    return jax.numpy.moveaxis(x, 1, -1)  # NCHW → NHWC (Flax's convention)
+    return jnp.moveaxis(x, 1, -1)  # NCHW → NHWC (Flax's convention)
 
 
 def _channels_first(y):
-    return jax.numpy.moveaxis(y, -1, 1)  # NHWC → NCHW
+    return jnp.moveaxis(y, -1, 1)  # NHWC → NCHW
 
 
 def _flax_layer_norm(x, gamma, beta, eps):
     axes = tuple(range(1, x.ndim))  # the whole sample is both reduced and the feature shape of γ, β
-    module = _nn.LayerNorm(epsilon=eps, reduction_axes=axes, feature_axes=axes)
+    module = nn.LayerNorm(epsilon=eps, reduction_axes=axes, feature_axes=axes)
     return module.apply({"params": {"scale": gamma, "bias": beta}}, x)
 
 
 def _flax_instance_norm(x, gamma, beta, eps):
-    module = _nn.InstanceNorm(epsilon=eps)  # reduces over every axis but the batch and the (last) feature axis
+    module = nn.InstanceNorm(epsilon=eps)  # reduces over every axis but the batch and the (last) feature axis
     return _channels_first(module.apply({"params": {"scale": gamma, "bias": beta}}, _channels_last(x)))
 
 
 def _flax_group_norm(x, gamma, beta, groups, eps):
-    module = _nn.GroupNorm(num_groups=groups, epsilon=eps)
+    module = nn.GroupNorm(num_groups=groups, epsilon=eps)
     return _channels_first(module.apply({"params": {"scale": gamma, "bias": beta}}, _channels_last(x)))
 
 
-@_partial(jax.jit, static_argnames=("eps",))
+@partial(jax.jit, static_argnames=("eps",))
 def _layer_norm_jit(x, gamma, beta, eps):
     return _flax_layer_norm(x, gamma, beta, eps)
 
 
-@_partial(jax.jit, static_argnames=("eps",))
+@partial(jax.jit, static_argnames=("eps",))
 def _layer_norm_vjp_jit(x, gamma, beta, dy, eps):
-    return J.vjp(_partial(_flax_layer_norm, eps=eps), (x, gamma, beta), dy)
+    return J.vjp(partial(_flax_layer_norm, eps=eps), (x, gamma, beta), dy)
 
 
-@_partial(jax.jit, static_argnames=("eps",))
+@partial(jax.jit, static_argnames=("eps",))
 def _instance_norm_jit(x, gamma, beta, eps):
     return _flax_instance_norm(x, gamma, beta, eps)
 
 
-@_partial(jax.jit, static_argnames=("groups", "eps"))
+@partial(jax.jit, static_argnames=("groups", "eps"))
 def _group_norm_jit(x, gamma, beta, groups, eps):
     return _flax_group_norm(x, gamma, beta, groups, eps)
 
 
-@_partial(jax.jit, static_argnames=("groups", "eps"))
+@partial(jax.jit, static_argnames=("groups", "eps"))
 def _group_norm_vjp_jit(x, gamma, beta, dy, groups, eps):
-    return J.vjp(_partial(_flax_group_norm, groups=groups, eps=eps), (x, gamma, beta), dy)
+    return J.vjp(partial(_flax_group_norm, groups=groups, eps=eps), (x, gamma, beta), dy)
 
 
 def _put3(x, gamma, beta, device):
@@ -174,21 +169,7 @@ def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
     return tuple(J.array(g) for g in grads)
 
 
-
-# === conv ===================================================================================
-# (section owned by the conv family)
-
-
-
-# === pooling ===================================================================================
-# (section owned by the pooling family)
-import functools  # noqa: E402
-
-import flax.linen  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-
-from .interface import Unsupported  # noqa: E402
-
+# --- pooling ----------------------------------------------------------------------------------------------------------
 
 def _flax_geometry(kernel, stride, padding, ceil_mode, dilation=(1, 1)):
     """Hashable static geometry; flax.linen pooling has no ceil mode and no dilation."""
@@ -208,35 +189,35 @@ def _nhwc(fn, x, *args, **kwargs):
 
 
 def _flax_max(x, kernel, stride, padding):
-    return _nhwc(flax.linen.max_pool, x, kernel, strides=stride, padding=padding)
+    return _nhwc(nn.max_pool, x, kernel, strides=stride, padding=padding)
 
 
 def _flax_avg(x, kernel, stride, padding, count_include_pad):
-    return _nhwc(flax.linen.avg_pool, x, kernel, strides=stride, padding=padding, count_include_pad=count_include_pad)
+    return _nhwc(nn.avg_pool, x, kernel, strides=stride, padding=padding, count_include_pad=count_include_pad)
 
 
 _static = ("kernel", "stride", "padding", "count_include_pad")
 
 
-@functools.partial(jax.jit, static_argnames=_static[:3])
+@partial(jax.jit, static_argnames=_static[:3])
 def _flax_max_pool(x, kernel, stride, padding):
     return _flax_max(x, kernel, stride, padding)
 
 
-@functools.partial(jax.jit, static_argnames=_static[:3])
+@partial(jax.jit, static_argnames=_static[:3])
 def _flax_max_pool_vjp(x, dy, kernel, stride, padding):
-    return J.vjp(functools.partial(_flax_max, kernel=kernel, stride=stride, padding=padding), (x,), dy)[0]
+    return J.vjp(partial(_flax_max, kernel=kernel, stride=stride, padding=padding), (x,), dy)[0]
 
 
-@functools.partial(jax.jit, static_argnames=_static)
+@partial(jax.jit, static_argnames=_static)
 def _flax_avg_pool(x, kernel, stride, padding, count_include_pad):
     return _flax_avg(x, kernel, stride, padding, count_include_pad)
 
 
-@functools.partial(jax.jit, static_argnames=_static)
+@partial(jax.jit, static_argnames=_static)
 def _flax_avg_pool_vjp(x, dy, kernel, stride, padding, count_include_pad):
-    f = functools.partial(_flax_avg, kernel=kernel, stride=stride, padding=padding,
-                          count_include_pad=count_include_pad)
+    f = partial(_flax_avg, kernel=kernel, stride=stride, padding=padding,
+                count_include_pad=count_include_pad)
     return J.vjp(f, (x,), dy)[0]
 
 
@@ -261,4 +242,3 @@ def avg_pool2d_vjp(x, dy, *, kernel, stride=None, padding=((0, 0), (0, 0)), ceil
                    count_include_pad=True, device):
     k, s, p = _flax_geometry(kernel, stride, padding, ceil_mode)
     return J.array(_flax_avg_pool_vjp(J.put(x, device), J.put(dy, device), k, s, p, bool(count_include_pad)))
-

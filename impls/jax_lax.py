@@ -4,9 +4,14 @@ per shape bucket."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
+import jax.numpy as jnp
+import numpy as np
 
 from . import _jax as J
+from .interface import Unsupported
 
 NAME = "jax:lax"
 VERSION = jax.__version__
@@ -19,13 +24,7 @@ def skip_reason(op, device, dtype):
     return J.device_skip_reason(device)
 
 
-# === conv ===================================================================================
-# (section owned by the conv family)
-
-import functools  # noqa: E402
-
-import numpy as np  # noqa: E402
-
+# --- conv -------------------------------------------------------------------------------------------------------------
 
 def _conv_geometry(stride, padding, dilation, groups):
     """Hashable static arguments: lax takes 'SAME'/'VALID' or [(lo, hi), (lo, hi)] padding."""
@@ -47,7 +46,7 @@ def _conv_apply(x, w, b, *, stride, padding, dilation, groups):
     return y if b is None else y + b[None, :, None, None]
 
 
-_conv_jit = functools.partial(jax.jit, static_argnames=("stride", "padding", "dilation", "groups"))
+_conv_jit = partial(jax.jit, static_argnames=("stride", "padding", "dilation", "groups"))
 
 
 @_conv_jit
@@ -76,16 +75,7 @@ def conv2d_vjp(x, w, b, dy, *, stride=(1, 1), padding=((0, 0), (0, 0)), dilation
     return tuple(J.array(g) for g in grads)
 
 
-
-
-# === pooling ===================================================================================
-# (section owned by the pooling family)
-import functools  # noqa: E402
-
-import jax.numpy as jnp  # noqa: E402
-
-from .interface import Unsupported  # noqa: E402
-
+# --- pooling ----------------------------------------------------------------------------------------------------------
 
 def _lax_geometry(kernel, stride, padding, dilation, ceil_mode):
     """Hashable static geometry for jit; lax.reduce_window has no ceil mode (its windows must fit the padded
@@ -107,15 +97,15 @@ def _reduce_window_max(x, kernel, stride, padding, dilation):
                                  pads, window_dilation=(1, 1, *dilation))
 
 
-@functools.partial(jax.jit, static_argnames=("kernel", "stride", "padding", "dilation"))
+@partial(jax.jit, static_argnames=("kernel", "stride", "padding", "dilation"))
 def _lax_max_pool(x, kernel, stride, padding, dilation):
     return _reduce_window_max(x, kernel, stride, padding, dilation)
 
 
-@functools.partial(jax.jit, static_argnames=("kernel", "stride", "padding", "dilation"))
+@partial(jax.jit, static_argnames=("kernel", "stride", "padding", "dilation"))
 def _lax_max_pool_vjp(x, dy, kernel, stride, padding, dilation):
-    return J.vjp(functools.partial(_reduce_window_max, kernel=kernel, stride=stride, padding=padding,
-                                   dilation=dilation), (x,), dy)[0]
+    return J.vjp(partial(_reduce_window_max, kernel=kernel, stride=stride, padding=padding,
+                         dilation=dilation), (x,), dy)[0]
 
 
 def max_pool2d(x, *, kernel, stride=None, padding=((0, 0), (0, 0)), dilation=(1, 1), ceil_mode=False, device):
@@ -127,4 +117,3 @@ def max_pool2d_vjp(x, dy, *, kernel, stride=None, padding=((0, 0), (0, 0)), dila
                    device):
     k, s, p, d = _lax_geometry(kernel, stride, padding, dilation, ceil_mode)
     return J.array(_lax_max_pool_vjp(J.put(x, device), J.put(dy, device), k, s, p, d))
-

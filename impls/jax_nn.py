@@ -20,7 +20,7 @@ def skip_reason(op, device, dtype):
     return J.device_skip_reason(device)
 
 
-# === softmax ===================================================================================
+# --- softmax ----------------------------------------------------------------------------------------------------------
 
 @partial(jax.jit, static_argnames="axis")
 def _softmax(x, axis):
@@ -58,8 +58,7 @@ def log_softmax_vjp(x, dy, *, axis=-1, device):
     return J.array(_log_softmax_vjp(J.put(x, device), J.put(dy, device), axis % x.ndim))
 
 
-# === sigmoid ===================================================================================
-# (section owned by the sigmoid family)
+# --- sigmoid ----------------------------------------------------------------------------------------------------------
 
 @jax.jit
 def _sigmoid(x):
@@ -79,7 +78,7 @@ def sigmoid_vjp(x, dy, *, device):
     return J.array(_sigmoid_vjp(J.put(x, device), J.put(dy, device)))
 
 
-# === norms ===================================================================================
+# --- norms ------------------------------------------------------------------------------------------------------------
 # jax.nn.standardize with its default algorithm (what users get); epsilon static, so a Python float, weakly typed,
 # never promotes float16 inputs.
 
@@ -91,4 +90,3 @@ def _standardize(x, axis, eps):
 def standardize(x, *, axis=-1, eps=1e-5, device):
     axes = (int(axis),) if isinstance(axis, int) else tuple(int(a) for a in axis)
     return J.array(_standardize(J.put(x, device), tuple(sorted(a % x.ndim for a in axes)), float(eps)))
-

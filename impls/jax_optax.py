@@ -3,10 +3,14 @@ sigmoid_binary_cross_entropy, kl_divergence), with jax.grad / jax.vjp for every 
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
+import jax.numpy as jnp
 import optax
 
 from . import _jax as J
+from .interface import Unsupported
 
 NAME = "jax:optax"
 VERSION = f"optax {optax.__version__}, jax {jax.__version__}"
@@ -19,13 +23,7 @@ def skip_reason(op, device, dtype):
     return J.device_skip_reason(device)
 
 
-# === cross_entropy ===================================================================================
-# (section owned by the cross_entropy family)
-
-import jax.numpy as jnp  # noqa: E402
-
-from .interface import Unsupported  # noqa: E402
-
+# --- cross entropy ----------------------------------------------------------------------------------------------------
 # Optax losses return per-example values; the reduction is the caller's (jnp.mean over the batch / jnp.sum).
 _REDUCE = {"none": lambda v: v, "sum": jnp.sum, "mean": jnp.mean}
 
@@ -75,8 +73,7 @@ def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label
     return J.array(_sparse_grad(J.put(logits, device), J.put(labels, device), reduction=reduction))
 
 
-# === sigmoid ===================================================================================
-# (section owned by the sigmoid family)
+# --- sigmoid ----------------------------------------------------------------------------------------------------------
 
 def _binary_smoothed(labels, alpha):
     # a binary label z is the two-category distribution (z, 1 − z); Optax's smooth_labels over those two
@@ -103,13 +100,7 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
     return J.array(_sce_grad(x, J.put(labels, device), _alpha(label_smoothing, x), reduction=reduction))
 
 
-# === kl ===================================================================================
-# (section owned by the kl family)
-
-from functools import partial  # noqa: E402
-
-import jax.numpy as jnp  # noqa: E402
-
+# --- kl ---------------------------------------------------------------------------------------------------------------
 
 @partial(jax.jit, static_argnames="axis")
 def _kl(p, q, axis):
@@ -128,9 +119,3 @@ def kl_divergence(p, q, *, axis=-1, device):
 
 def kl_divergence_vjp(p, q, dy, *, axis=-1, device):
     return J.array(_kl_vjp(J.put(p, device), J.put(q, device), J.put(dy, device), axis % p.ndim))
-
-
-
-# === iou ===================================================================================
-# (section owned by the iou family)
-

@@ -3,9 +3,11 @@ a column of its own beside tf.nn.batch_normalization and Keras' BatchNormalizati
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from . import _tf as T
+from .interface import Unsupported
 
 NAME = "tensorflow:fused_batch_norm"
 VERSION = tf.__version__
@@ -18,13 +20,7 @@ def skip_reason(op, device, dtype):
     return T.device_skip_reason(device)
 
 
-# === batch_norm ===================================================================================
-# (section owned by the batch_norm family)
-
-import numpy as _np  # noqa: E402
-
-from .interface import Unsupported as _Unsupported  # noqa: E402
-
+# --- batch norm -------------------------------------------------------------------------------------------------------
 
 def _nhwc(t, axis):
     """The fused kernel wants 4-D NHWC (CPU has no NCHW): channels moved last, (N, C) viewed as (N, 1, 1, C)."""
@@ -38,7 +34,7 @@ def _nhwc(t, axis):
 def _from_nhwc(y, perm, shape):
     if len(shape) == 2:
         return tf.reshape(y, shape)
-    return tf.transpose(y, _np.argsort(perm))
+    return tf.transpose(y, np.argsort(perm))
 
 
 def _u(t):
@@ -55,8 +51,8 @@ def _fused(device, fn):
         return T.run(device, fn)
     except tf.errors.InvalidArgumentError as e:
         if "not in the list of allowed values" in str(e):  # no float64 kernel: T ∈ {half, bfloat16, float}
-            raise _Unsupported(f"tensorflow {tf.__version__}: fused_batch_norm: {str(e).splitlines()[0][:160]}"
-                               ) from None
+            raise Unsupported(f"tensorflow {tf.__version__}: fused_batch_norm: {str(e).splitlines()[0][:160]}"
+                              ) from None
         raise
 
 
@@ -83,7 +79,7 @@ def batch_norm_running_stats(x, running_mean, running_var, *, decay=0.9, axis=1,
         t = T.constant(x)
         n, _ = _nhwc(t, axis)
         c = n.shape[-1]
-        ones, zeros = _param(_np.ones(c, x.dtype), t), _param(_np.zeros(c, x.dtype), t)
+        ones, zeros = _param(np.ones(c, x.dtype), t), _param(np.zeros(c, x.dtype), t)
         # is_training with exponential_avg_factor = 1 − decay (the batch's weight): the returned "batch" mean
         # and variance are the moving averages (1 − f)·running + f·batch statistic
         _, new_mean, new_var = tf.compat.v1.nn.fused_batch_norm(
@@ -104,5 +100,3 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
         return T.array(_from_nhwc(y, perm, t.shape))
 
     return _fused(device, go)
-
-

@@ -5,13 +5,16 @@ tf.GradientTape for every gradient. KERAS_BACKEND is set to tensorflow before ke
 from __future__ import annotations
 
 import os
+from functools import cache, lru_cache
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from . import _tf as T
+from .interface import Unsupported
 
 NAME = "tensorflow:keras"
 VERSION = f"keras {keras.__version__}, tensorflow {tf.__version__}"
@@ -29,13 +32,9 @@ def skip_reason(op, device, dtype):
     return T.device_skip_reason(device)
 
 
-# === batch_norm ===================================================================================
-# (section owned by the batch_norm family)
+# --- batch norm -------------------------------------------------------------------------------------------------------
 
-from functools import lru_cache as _lru_cache  # noqa: E402
-
-
-@_lru_cache(maxsize=64)
+@lru_cache(maxsize=64)
 def _bn_layer(shape, axis, eps, dtype):
     """One BatchNormalization layer per configuration, built once; its weights are assigned per call."""
     layer = keras.layers.BatchNormalization(axis=axis, epsilon=eps, dtype=dtype)
@@ -99,25 +98,20 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
     return T.run(device, go)
 
 
-
-
-# === norms ===================================================================================
+# --- norms ------------------------------------------------------------------------------------------------------------
 # keras.layers.LayerNormalization and GroupNormalization, built once per (shape, dtype, groups, eps) and cached;
 # γ, β set with .assign. The layer's dtype is the input's, so that no policy casts the input before the layer
 # sees it. Keras has no instance normalization layer: not provided (GroupNormalization(groups=C) would be ours).
-from functools import cache as _cache  # noqa: E402
-
-import numpy as np  # noqa: E402
 
 
-@_cache
+@cache
 def _keras_layer_norm(shape, dtype, eps):
     layer = keras.layers.LayerNormalization(axis=list(range(1, len(shape))), epsilon=eps, dtype=dtype)
     layer.build(shape)
     return layer
 
 
-@_cache
+@cache
 def _keras_group_norm(shape, dtype, groups, eps):
     layer = keras.layers.GroupNormalization(groups=groups, axis=1, epsilon=eps, dtype=dtype)  # channels-first
     layer.build(shape)
@@ -176,14 +170,7 @@ def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
     return T.run(device, go)
 
 
-
-# === cross_entropy ===================================================================================
-# (section owned by the cross_entropy family)
-
-from functools import lru_cache  # noqa: E402
-
-from .interface import Unsupported  # noqa: E402
-
+# --- cross entropy ----------------------------------------------------------------------------------------------------
 # Keras' reductions: None → per-sample losses; 'sum'; 'sum_over_batch_size' → sum ÷ number of per-sample
 # losses (N for a categorical loss), i.e. the spec's 'mean'.
 _KERAS_REDUCTION = {"none": None, "sum": "sum", "mean": "sum_over_batch_size"}
@@ -230,8 +217,7 @@ def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label
     return T.vjp(lambda z, y: loss(y, z), [logits, labels], _scalar_one(logits), device, wrt=[0])[0]
 
 
-# === sigmoid ===================================================================================
-# (section owned by the sigmoid family)
+# --- sigmoid ----------------------------------------------------------------------------------------------------------
 
 def sigmoid(x, *, device):
     return T.run(device, lambda: T.array(keras.activations.sigmoid(T.constant(x))))
@@ -263,13 +249,9 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
                  wrt=[0])[0]
 
 
-# === kl ===================================================================================
-# (section owned by the kl family)
+# --- kl ---------------------------------------------------------------------------------------------------------------
 
-import functools  # noqa: E402
-
-
-@functools.cache
+@cache
 def _kl_loss(dtype: str) -> keras.losses.KLDivergence:
     # dtype= is the loss's computation dtype (Keras' default is floatx, float32): the input's dtype is asked for;
     # reduction=None keeps one loss per distribution
@@ -291,20 +273,7 @@ def kl_divergence_vjp(p, q, dy, *, axis=-1, device):
     return T.vjp(lambda pt, qt: _kld(pt, qt, axis), [p, q], dy, device, wrt=[1])[0]
 
 
-
-# === conv ===================================================================================
-# (section owned by the conv family)
-
-
-
-# === pooling ===================================================================================
-# (section owned by the pooling family)
-
-
-
-# === iou ===================================================================================
-# (section owned by the iou family)
-
+# --- iou --------------------------------------------------------------------------------------------------------------
 # Keras' MeanIoU casts its int confusion matrix to float32 and divides TP / (denominator + backend.epsilon()),
 # then Σ IoU / (number of valid classes + backend.epsilon()), whatever the metric's `dtype`: its result is float32.
 _MEAN_IOU: dict[tuple[int, str], keras.metrics.MeanIoU] = {}
@@ -320,4 +289,3 @@ def mean_iou(pred, target, *, num_classes, device):
         return T.array(metric.result())
 
     return T.run(device, go)
-

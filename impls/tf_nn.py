@@ -3,9 +3,11 @@ every gradient. Eager execution: tf.function would retrace per shape and, cached
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from . import _tf as T
+from .interface import Unsupported
 
 NAME = "tensorflow:nn"
 VERSION = tf.__version__
@@ -18,7 +20,7 @@ def skip_reason(op, device, dtype):
     return T.device_skip_reason(device)
 
 
-# === softmax ===================================================================================
+# --- softmax ----------------------------------------------------------------------------------------------------------
 
 def softmax(x, *, axis=-1, device):
     return T.run(device, lambda: T.array(tf.nn.softmax(T.constant(x), axis=axis)))
@@ -36,8 +38,7 @@ def log_softmax_vjp(x, dy, *, axis=-1, device):
     return T.vjp(lambda t: tf.nn.log_softmax(t, axis=axis), [x], dy, device)[0]
 
 
-# === batch_norm ===================================================================================
-# (section owned by the batch_norm family)
+# --- batch norm -------------------------------------------------------------------------------------------------------
 
 def _bn_channel_shape(t, axis):
     shape = [1] * t.shape.rank
@@ -74,20 +75,7 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
     return T.run(device, go)
 
 
-
-
-# === norms ===================================================================================
-# (section owned by the norms family)
-
-
-
-# === cross_entropy ===================================================================================
-# (section owned by the cross_entropy family)
-
-import numpy as np  # noqa: E402
-
-from .interface import Unsupported  # noqa: E402
-
+# --- cross entropy ----------------------------------------------------------------------------------------------------
 # tf.nn losses return per-example values; the reduction is the caller's (tf.reduce_mean / tf.reduce_sum).
 _TF_REDUCE = {"none": lambda v: v, "sum": tf.reduce_sum, "mean": tf.reduce_mean}
 
@@ -130,8 +118,7 @@ def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label
                  wrt=[0])[0]
 
 
-# === sigmoid ===================================================================================
-# (section owned by the sigmoid family)
+# --- sigmoid ----------------------------------------------------------------------------------------------------------
 
 def sigmoid(x, *, device):
     return T.run(device, lambda: T.array(tf.math.sigmoid(T.constant(x))))
@@ -156,15 +143,7 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
     return T.vjp(lambda x, z: _tf_sce(x, z, reduction), [logits, labels], _scalar_one(logits), device, wrt=[0])[0]
 
 
-# === kl ===================================================================================
-# (section owned by the kl family)
-
-
-
-# === conv ===================================================================================
-# (section owned by the conv family)
-
-
+# --- conv -------------------------------------------------------------------------------------------------------------
 
 def _conv_call(x, w, b, stride, padding, dilation, groups):
     """tf.nn.conv2d on NCHW/OIHW tensors. tf.nn.conv2d's CPU kernels take NHWC inputs and HWIO filters (its
@@ -195,10 +174,7 @@ def conv2d_vjp(x, w, b, dy, *, stride=(1, 1), padding=((0, 0), (0, 0)), dilation
                  primals, dy, device)
 
 
-
-
-# === pooling ===================================================================================
-# (section owned by the pooling family)
+# --- pooling ----------------------------------------------------------------------------------------------------------
 
 def _tf_pool_geometry(kernel, stride, padding, ceil_mode, dilation=(1, 1), *, explicit=True):
     """tf.nn pooling: no ceil mode, no dilation; padding 'SAME'/'VALID', or (tf.nn.max_pool2d only) explicit
@@ -278,4 +254,3 @@ def avg_pool2d_vjp(x, dy, *, kernel, stride=None, padding=((0, 0), (0, 0)), ceil
                    count_include_pad=True, device):
     k, s, p = _tf_avg_geometry(x, kernel, stride, padding, ceil_mode, count_include_pad)
     return T.vjp(lambda t: _tf_avg(t, k, s, p), [x], dy, device)[0]
-

@@ -3,10 +3,13 @@ torch.autograd for every gradient."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..spec.conv import same_padding as _same_padding
 from . import _torch as T
+from .interface import Unsupported
 
 NAME = "torch:functional"
 VERSION = torch.__version__
@@ -19,7 +22,7 @@ def skip_reason(op, device, dtype):
     return T.device_skip_reason(device)
 
 
-# === softmax ===================================================================================
+# --- softmax ----------------------------------------------------------------------------------------------------------
 
 def softmax(x, *, axis=-1, device):
     return T.array(F.softmax(T.tensor(x, device), dim=axis))
@@ -37,11 +40,7 @@ def log_softmax_vjp(x, dy, *, axis=-1, device):
     return T.vjp(lambda t: F.log_softmax(t, dim=axis), [x], dy, device)[0]
 
 
-# === batch_norm ===================================================================================
-# (section owned by the batch_norm family)
-
-import torch as _torch_bn  # noqa: E402
-
+# --- batch norm -------------------------------------------------------------------------------------------------------
 
 def _channels_first(t, axis):
     return t.movedim(axis % t.ndim, 1)  # torch's convention: channels on dim 1 (channels-last is permuted)
@@ -67,7 +66,7 @@ def batch_norm_train_vjp(x, gamma, beta, dy, *, eps=1e-5, axis=1, device):
 
 def batch_norm_running_stats(x, running_mean, running_var, *, decay=0.9, axis=1, device):
     rm, rv = T.tensor(running_mean, device).clone(), T.tensor(running_var, device).clone()
-    with _torch_bn.no_grad():  # F.batch_norm updates running_mean/var in place; momentum = 1 − decay (batch weight)
+    with torch.no_grad():  # F.batch_norm updates running_mean/var in place; momentum = 1 − decay (batch weight)
         F.batch_norm(_channels_first(T.tensor(x, device), axis), rm, rv, None, None, training=True,
                      momentum=1 - decay)
     return T.array(rm), T.array(rv)
@@ -79,9 +78,7 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
     return T.array(_channels_back(y, axis))
 
 
-
-
-# === norms ===================================================================================
+# --- norms ------------------------------------------------------------------------------------------------------------
 # torch has no standardize (F.normalize is an L_p normalisation): not provided.
 
 def _norms_call(fn):
@@ -121,14 +118,7 @@ def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
                                      device))
 
 
-
-# === cross_entropy ===================================================================================
-# (section owned by the cross_entropy family)
-
-import numpy as np  # noqa: E402
-
-from .interface import Unsupported  # noqa: E402
-
+# --- cross entropy ----------------------------------------------------------------------------------------------------
 
 def _torch_call(fn):
     """Run a torch call; 'not implemented for <dtype>' becomes Unsupported."""
@@ -171,8 +161,7 @@ def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label
                                       device=device)
 
 
-# === sigmoid ===================================================================================
-# (section owned by the sigmoid family)
+# --- sigmoid ----------------------------------------------------------------------------------------------------------
 
 def sigmoid(x, *, device):
     return _torch_call(lambda: T.array(torch.sigmoid(T.tensor(x, device))))
@@ -201,9 +190,7 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
     return _torch_call(lambda: T.vjp(loss, [logits, labels], _scalar_one(logits), device, wrt=[0])[0])
 
 
-# === kl ===================================================================================
-# (section owned by the kl family)
-
+# --- kl ---------------------------------------------------------------------------------------------------------------
 
 def _kl_div(p, q, axis):
     # F.kl_div takes the model as log-probabilities (input = log q) and the target p as probabilities
@@ -219,11 +206,7 @@ def kl_divergence_vjp(p, q, dy, *, axis=-1, device):
     return T.vjp(lambda pt, qt: _kl_div(pt, qt, axis), [p, q], dy, device, wrt=[1])[0]
 
 
-
-# === conv ===================================================================================
-# (section owned by the conv family)
-
-
+# --- conv -------------------------------------------------------------------------------------------------------------
 
 def _conv_pair(v):
     return tuple(int(a) for a in np.broadcast_to(np.ravel(v), 2))
@@ -271,12 +254,7 @@ def conv2d_vjp(x, w, b, dy, *, stride=(1, 1), padding=((0, 0), (0, 0)), dilation
         raise (T.unsupported(e) or e) from None
 
 
-
-
-# === pooling ===================================================================================
-# (section owned by the pooling family)
-from ..spec.conv import same_padding as _same_padding  # noqa: E402
-
+# --- pooling ----------------------------------------------------------------------------------------------------------
 
 def _pool_pair(v):
     return (int(v), int(v)) if isinstance(v, int) else tuple(int(t) for t in v)
@@ -348,9 +326,3 @@ def avg_pool2d_vjp(x, dy, *, kernel, stride=None, padding=((0, 0), (0, 0)), ceil
 
 def global_avg_pool2d(x, *, device):
     return T.array(F.adaptive_avg_pool2d(T.tensor(x, device), 1).flatten(1))  # (N, C, 1, 1) → (N, C)
-
-
-
-# === iou ===================================================================================
-# (section owned by the iou family)
-

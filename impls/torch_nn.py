@@ -1,9 +1,10 @@
-"""PyTorch through its nn modules (nn.BatchNorm1d/2d with running statistics and momentum, nn.LayerNorm,
-nn.GroupNorm, nn.InstanceNorm2d, loss modules), a second column beside torch.nn.functional."""
+"""PyTorch through its nn modules (nn.BatchNorm1d/2d/3d with running statistics and momentum), a second column
+beside torch.nn.functional."""
 
 from __future__ import annotations
 
 import torch
+from torch.func import functional_call
 
 from . import _torch as T
 
@@ -18,10 +19,7 @@ def skip_reason(op, device, dtype):
     return T.device_skip_reason(device)
 
 
-# === batch_norm ===================================================================================
-# (section owned by the batch_norm family)
-
-from torch.func import functional_call  # noqa: E402
+# --- batch norm -------------------------------------------------------------------------------------------------------
 
 _BN_MODULES = {2: torch.nn.BatchNorm1d, 3: torch.nn.BatchNorm1d, 4: torch.nn.BatchNorm2d, 5: torch.nn.BatchNorm3d}
 
@@ -71,10 +69,3 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
         for name, a in (("weight", gamma), ("bias", beta), ("running_mean", mean), ("running_var", var)):
             getattr(module, name).copy_(T.tensor(a, device))
         return T.array(module(_channels_first(T.tensor(x, device), axis)).movedim(1, axis % x.ndim))
-
-
-
-
-# === norms ===================================================================================
-# (section owned by the norms family)
-
