@@ -1,5 +1,6 @@
-"""JAX through Flax's layers (flax.linen BatchNorm with its running averages, LayerNorm, GroupNorm, and the
-pooling functions avg_pool/max_pool), with jax.vjp for every gradient."""
+"""JAX through Flax's layers (flax.linen BatchNorm with its running averages, LayerNorm, InstanceNorm, GroupNorm,
+and the pooling functions avg_pool/max_pool), with jax.vjp for every gradient. Layers keep their defaults
+(use_fast_variance included): the audit is of what a user gets."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""TensorFlow through tf.nn (and tf.compat.v1.nn where that is the public path), with tf.GradientTape for
-every gradient. Eager execution: tf.function would retrace per shape and, cached, is slower per call."""
+"""TensorFlow through tf.nn, with tf.GradientTape for every gradient (the fused batch-norm kernel, reached through
+tf.compat.v1.nn, is the column tensorflow:fused_batch_norm). Eager execution: tf.function would retrace per
+shape and, cached, is slower per call."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""PyTorch through torch.nn.functional (and torch.distributions where it is the only public path), with
-torch.autograd for every gradient."""
+"""PyTorch through torch.nn.functional, with torch.autograd for every gradient (the Gaussian KL, whose only
+public closed form is torch.distributions.kl_divergence, is the column torch:distributions)."""
 
 from __future__ import annotations
 
