@@ -40,6 +40,7 @@ MATCHED = pytest.StashKey[set[str]]()
 PROFILE = pytest.StashKey[str]()
 DEVIATION = pytest.StashKey[catalogue.Deviation]()
 REPORT_PATHS = pytest.StashKey[list]()
+COLLECTED = pytest.StashKey[set[str]]()   # names of the properties whose tests were collected
 _CONFIG: list[pytest.Config] = []          # the session's config, for hooks that do not receive it
 _RESULTS: dict[int, dict[str, dict]] = {}  # id(config) -> nodeid -> report row
 _MUTANTS: dict[int, dict[str, dict]] = {}  # id(config) -> mutant -> kill (tests/test_mutants.py)
@@ -145,6 +146,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     prop: Property = marker.args[0]
     config = metafunc.config
+    config.stash.setdefault(COLLECTED, set()).add(prop.name)
     want_devices = _csv(config.getoption("devices"))
     want_dtypes = _csv(config.getoption("dtypes")) or list(FLOAT_DTYPES)
     params = []
@@ -345,9 +347,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     for path in config.stash.get(REPORT_PATHS, []):
         terminalreporter.write_line(f"dlspec report: {path}")
     selected = {b.name for b in config.stash[BACKENDS]}
+    collected = config.stash.get(COLLECTED, set())
     unused = [d for d in config.stash[DEVIATIONS]
-              if d.id not in config.stash[MATCHED] and any(fnmatch.fnmatchcase(n, d.backend) for n in selected)]
-    # Only meaningful when whole property modules were collected; -k/--dtypes narrow what can match.
+              if d.id not in config.stash[MATCHED] and d.property in collected
+              and any(fnmatch.fnmatchcase(n, d.backend) for n in selected)]
+    # Only meaningful for properties that were collected in full; -k/--dtypes/--devices narrow what can match.
     narrowed = any(config.getoption(o) for o in ("keyword", "dtypes", "devices"))
     if unused and not narrowed:
         terminalreporter.write_line(
