@@ -94,7 +94,8 @@ def compare(got: np.ndarray, want: np.ndarray, bound: Bound, dtype: str) -> Comp
     overflowed = finite & (np.abs(want) > big) & (np.sign(got) == np.sign(want)) & (np.abs(got) >= big)
     err = np.where(overflowed, 0.0, err)
     units = err / unit
-    used = units / budget
+    with np.errstate(divide="ignore", invalid="ignore"):  # an exact result uses none of a zero budget
+        used = np.where(units == 0, 0.0, units / budget)
     if want.size == 0:
         return Comparison(True, 0.0, 0.0, (), 0.0, 0.0, 0.0)
     worst = np.unravel_index(int(np.argmax(used)), want.shape)

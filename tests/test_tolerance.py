@@ -35,3 +35,8 @@ def test_a_reference_beyond_the_dtype_range_accepts_same_signed_overflow_only():
 
 def test_results_below_the_smallest_normal_may_be_flushed_to_zero():
     assert compare(np.array([0.0]), np.array([1e-40]), Bound(scale=0.0, budget=1.0), "float32").ok
+
+
+def test_an_exact_result_passes_a_zero_budget_and_any_error_fails_it():
+    assert compare(np.array([1.0]), np.array([1.0]), Bound(scale=1.0, budget=0.0), "float32").ok
+    assert not compare(np.array([1.5]), np.array([1.0]), Bound(scale=1.0, budget=0.0), "float32").ok
