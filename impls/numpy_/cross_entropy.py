@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import acc
+from ._common import reduce_loss as _reduce
 
 __all__ = ["softmax_cross_entropy", "softmax_cross_entropy_grad",
            "sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad"]
@@ -25,16 +26,6 @@ def _smoothed(labels, alpha, dtype):
 
 def _one_hot(labels, num_classes, dtype):
     return (labels[:, None] == np.arange(num_classes)).astype(dtype)
-
-
-def _reduce(losses, reduction):
-    if reduction == "none":
-        return losses
-    if reduction == "sum":
-        return losses.sum()
-    if reduction == "mean":
-        return losses.mean()
-    raise ValueError(f"reduction: expected 'none', 'sum' or 'mean', got {reduction!r}")
 
 
 def softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import acc
+from ._common import reduce_loss as _reduce
 
 __all__ = ["sigmoid", "sigmoid_cross_entropy", "sigmoid_cross_entropy_grad", "sigmoid_vjp"]
 
@@ -29,16 +30,6 @@ def sigmoid_vjp(x, dy, *, device):
 def _binary_labels(labels, alpha, dtype):
     z = labels.astype(dtype)
     return z if alpha == 0 else z * (1 - alpha) + alpha / 2
-
-
-def _reduce(losses, reduction):
-    if reduction == "none":
-        return losses
-    if reduction == "sum":
-        return losses.sum()
-    if reduction == "mean":
-        return losses.mean()
-    raise ValueError(f"reduction: expected 'none', 'sum' or 'mean', got {reduction!r}")
 
 
 def sigmoid_cross_entropy(logits, labels, *, reduction="none", label_smoothing=0.0, device):
