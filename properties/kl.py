@@ -14,6 +14,7 @@ from .gradients import TRUNCATION
 from .harness import Case, Impl, prop
 from .strategies import seeds, shapes
 from .tolerance import LIBM, Bound, summation
+from .tolerance import allowed as _allowed
 
 # ---------------------------------------------------------------------------------------------------------
 # Error models (see properties/tolerance.py for the method)
@@ -79,10 +80,6 @@ def vae_bound(mu: np.ndarray, sigma: np.ndarray, axis: int) -> Bound:
     scale = 0.5 * (mu**2 + sigma**2 + np.abs(np.log(sigma**2)) + 1.0).sum(axis=axis)
     return Bound(scale=scale, budget=LIBM + 5 + summation(mu.shape[axis]),
                  derivation="ε·½Σ(μ² + σ² + |log σ²| + 1)·(LIBM + 5 + (n − 1))")
-
-
-def _allowed(bound: Bound, dtype: str) -> np.ndarray:
-    return eps(dtype) * np.asarray(bound.budget) * np.abs(np.asarray(bound.scale)) + tiny(dtype)
 
 
 def _sum_of(bounds: list[Bound], dtype: str, extra: np.ndarray | float = 0.0, what: str = "") -> Bound:

@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from ..dtypes import eps, max_value, round_to, tiny
+from ..dtypes import max_value, round_to, tiny
 from ..spec import pooling as S
 from .assertions import assert_close, assert_equal
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
 from .strategies import float_arrays, seeds
 from .tolerance import Bound, summation
+from .tolerance import allowed as _allowed
 
 # ---------------------------------------------------------------------------------------------------------
 # Error models (see properties/tolerance.py for the method)
@@ -67,10 +68,6 @@ def avg_pool_vjp_bound(x: np.ndarray, dy: np.ndarray, g: dict[str, Any]) -> Boun
 def global_avg_bound(x: np.ndarray) -> Bound:
     return Bound(scale=np.abs(x).mean(axis=(2, 3)), budget=summation(x.shape[2] * x.shape[3]) + 2,
                  derivation="ε((HW − 1) + 2)·mean|x|")
-
-
-def _allowed(bound: Bound, dtype: str) -> np.ndarray:
-    return eps(dtype) * np.asarray(bound.budget) * np.abs(np.asarray(bound.scale)) + tiny(dtype)
 
 
 def _stride(g: dict[str, Any]) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
 from .strategies import float_arrays, seeds, shapes
 from .tolerance import LIBM, Bound
+from .tolerance import allowed as _allowed
 
 # ---------------------------------------------------------------------------------------------------------
 # Error models (method: properties/tolerance.py)
@@ -73,10 +74,6 @@ def grad_bound(x: np.ndarray, z: np.ndarray, reduction: str, alpha: float = 0.0)
     budget = y * (np.asarray(b.budget) + 1) + 4 * zs + 2 * np.abs(y - zs)
     return Bound(1.0, (budget / x.size if reduction == "mean" else budget) + 1,
                  "σ(b + 1) + 4z' + 2|g| (÷M for mean) + 1")
-
-
-def _allowed(bound: Bound, dtype: str) -> np.ndarray:
-    return eps(dtype) * np.asarray(bound.budget) * np.abs(np.asarray(bound.scale)) + tiny(dtype)
 
 
 # ---------------------------------------------------------------------------------------------------------

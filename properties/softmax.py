@@ -15,6 +15,7 @@ from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
 from .strategies import float_arrays, seeds, shapes
 from .tolerance import LIBM, Bound, summation
+from .tolerance import allowed as _allowed
 
 # ---------------------------------------------------------------------------------------------------------
 # Error models (see properties/tolerance.py for the method)
@@ -74,10 +75,6 @@ def log_softmax_vjp_bound(x: np.ndarray, dy: np.ndarray, axis: int) -> Bound:
     n = x.shape[axis]
     return Bound(scale=np.abs(dy) + b.scale * total, budget=b.budget + n + 2,
                  derivation="ε(|dy_i| + y_i Σ|dy|)(budget_i + n + 2)")
-
-
-def _allowed(bound: Bound, dtype: str) -> np.ndarray:
-    return eps(dtype) * np.asarray(bound.budget) * np.abs(np.asarray(bound.scale)) + tiny(dtype)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -39,8 +39,20 @@ import numpy as np
 
 from ..dtypes import FLOAT_DTYPES, eps, max_value, np_dtype, round_to, tiny
 
-__all__ = ["FLOAT_DTYPES", "LIBM", "Bound", "Comparison", "compare", "eps", "max_value", "np_dtype", "round_to",
-           "summation", "tiny"]
+__all__ = [
+    "FLOAT_DTYPES",
+    "LIBM",
+    "Bound",
+    "Comparison",
+    "allowed",
+    "compare",
+    "eps",
+    "max_value",
+    "np_dtype",
+    "round_to",
+    "summation",
+    "tiny",
+]
 
 LIBM = 4.0
 """Roundings charged to one library call of exp, log, log1p, tanh, rsqrt (1–4 ulp documented accuracy)."""
@@ -49,6 +61,12 @@ LIBM = 4.0
 def summation(n: int | np.ndarray) -> np.ndarray | float:
     """Roundings charged to a sum of n terms, relative to the sum of their magnitudes (Higham Eq. 4.4)."""
     return np.maximum(np.asarray(n, dtype=np.float64) - 1.0, 0.0)
+
+
+def allowed(bound: Bound, dtype: str) -> np.ndarray:
+    """A forward's absolute error allowance per element, ε·budget·|scale| + tiny: what the vjp-against-own-forward
+    checks charge each evaluation of the forward (properties/gradients.py)."""
+    return eps(dtype) * np.asarray(bound.budget) * np.abs(np.asarray(bound.scale)) + tiny(dtype)
 
 
 @dataclass(frozen=True)
