@@ -15,7 +15,7 @@ from ..spec import batch_norm as S
 from .assertions import assert_close, assert_equal, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import float_arrays, seeds, shapes
+from .strategies import float_arrays, integers, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound
 
 # ---------------------------------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ SPECIALS = ("none", "ties", "huge", "tiny", "signed_zero")
 
 
 def _draw_eps(draw: st.DrawFn, dtype: str) -> float:
-    return float(round_to(draw(st.sampled_from(EPS_VALUES), label="eps"), dtype))
+    return float(round_to(draw(sampled_from(EPS_VALUES), label="eps"), dtype))
 
 
 def _draw_x(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str) -> np.ndarray:
@@ -194,7 +194,7 @@ def _draw_x(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str) -> n
     x = draw(float_arrays(shape, dtype, exponents=EXPONENTS[dtype], offset=True, huge=HUGE[dtype],
                           specials=specials), label="x")
     if draw(st.booleans(), label="constant_channel"):
-        c = draw(st.integers(0, shape[axis] - 1), label="channel")
+        c = draw(integers(0, shape[axis] - 1), label="channel")
         index = [slice(None)] * x.ndim
         index[axis % x.ndim] = c
         x[tuple(index)] = x[tuple(index)].reshape(-1)[0]
@@ -275,7 +275,7 @@ def running_stats_cases(dtype: str) -> st.SearchStrategy[Case]:
         running_var = draw(float_arrays((c,), dtype, exponents=EXPONENTS[dtype], positive=True,
                                         specials=("none", "signed_zero")), label="running_var")
         running_var = round_to(running_var**2, dtype)  # a variance: the square of a spread, >= 0
-        decay = draw(st.sampled_from(DECAYS), label="decay")
+        decay = draw(sampled_from(DECAYS), label="decay")
         return Case(x=x, running_mean=running_mean, running_var=running_var, decay=decay, axis=axis)
 
     return build()

@@ -14,7 +14,7 @@ from ..spec import conv as S
 from .assertions import assert_close, assert_equal, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import float_arrays, seeds, shapes
+from .strategies import cached, float_arrays, integers, sampled_from, seeds, shapes
 from .tolerance import Bound
 
 # ---------------------------------------------------------------------------------------------------------
@@ -216,17 +216,18 @@ def one_by_one_cases(dtype: str) -> st.SearchStrategy[Case]:
     return build()
 
 
+@cached
 @st.composite
 def _axis(draw: st.DrawFn, padding: str) -> tuple[int, int, int, tuple[int, int], int]:
     """One spatial axis, valid by construction: kernel, dilation, stride, padding, then a size that fits."""
-    k = draw(st.sampled_from([1, 2, 3, 4]), label="k")
-    d = draw(st.sampled_from([1, 2]), label="dilation")
-    s = draw(st.sampled_from([1, 2, 3]), label="stride")
-    pads = (draw(st.integers(0, 2), label="pad_before"), draw(st.integers(0, 2), label="pad_after")) \
+    k = draw(sampled_from([1, 2, 3, 4]), label="k")
+    d = draw(sampled_from([1, 2]), label="dilation")
+    s = draw(sampled_from([1, 2, 3]), label="stride")
+    pads = (draw(integers(0, 2), label="pad_before"), draw(integers(0, 2), label="pad_after")) \
         if padding == "explicit" else (0, 0)
     span = d * (k - 1) + 1
     smallest = 1 if padding == "same" else max(1, span - sum(pads))  # 'same' pads any size to fit
-    n = smallest + draw(st.integers(0, 3), label="extra")
+    n = smallest + draw(integers(0, 3), label="extra")
     return k, d, s, pads, n
 
 
@@ -237,9 +238,9 @@ def generated_geometry_cases(dtype: str, padding_kinds: tuple[str, ...] = ("expl
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        kind = draw(st.sampled_from(padding_kinds), label="padding_kind")
+        kind = draw(sampled_from(padding_kinds), label="padding_kind")
         (kh, dh, sh, ph, h), (kw, dw, sw, pw, wd) = draw(_axis(kind)), draw(_axis(kind))
-        n, c_in, c_out = draw(st.sampled_from([(1, 1, 1), (2, 1, 2), (1, 2, 1)]), label="n_cin_cout")
+        n, c_in, c_out = draw(sampled_from([(1, 1, 1), (2, 1, 2), (1, 2, 1)]), label="n_cin_cout")
         padding = (ph, pw) if kind == "explicit" else kind
         g = Geometry((n, c_in, h, wd), (c_out, c_in, kh, kw), (sh, sw), padding, (dh, dw), 1)
         return _case(g, **_draw_arrays(draw, g, dtype, bias=False, smooth=True))

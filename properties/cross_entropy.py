@@ -14,7 +14,7 @@ from ..spec import softmax as SM
 from .assertions import assert_close, assert_output_dtype
 from .harness import Case, Impl, prop
 from .softmax import log_softmax_bound, softmax_bound
-from .strategies import float_arrays, seeds, shapes
+from .strategies import float_arrays, sampled_from, seeds, shapes
 from .tolerance import Bound
 
 # ---------------------------------------------------------------------------------------------------------
@@ -122,12 +122,12 @@ def loss_cases(dtype: str, *, reductions: tuple[str, ...] = ("none", "sum", "mea
         shape = draw(shapes(SHAPES), label="shape")
         z = draw(float_arrays(shape, dtype, exponents=EXPONENTS[dtype], huge=HUGE_LOGIT[dtype], offset=True, axis=1),
                  label="logits")
-        kind = draw(st.sampled_from(list(kinds)), label="labels")
+        kind = draw(sampled_from(list(kinds)), label="labels")
         rng = np.random.default_rng(draw(seeds(), label="label_seed"))
         t = _labels(rng, shape, kind, dtype)
         classes = rng.integers(0, shape[1], shape[0])
-        reduction = draw(st.sampled_from(list(reductions)), label="reduction")
-        alpha = draw(st.sampled_from(SMOOTHING), label="label_smoothing") if smoothing else 0.0
+        reduction = draw(sampled_from(list(reductions)), label="reduction")
+        alpha = draw(sampled_from(SMOOTHING), label="label_smoothing") if smoothing else 0.0
         return Case(logits=z, labels=t, classes=classes, reduction=reduction, label_smoothing=alpha)
 
     return build()
@@ -182,12 +182,12 @@ def large_cases(dtype: str) -> st.SearchStrategy[Case]:
         shape = draw(shapes(SHAPES), label="shape")
         rng = np.random.default_rng(draw(seeds(), label="seed"))
         z = rng.standard_normal(shape)
-        sign = draw(st.sampled_from([1.0, -1.0, 0.0]), label="sign")  # 0: both signs
+        sign = draw(sampled_from([1.0, -1.0, 0.0]), label="sign")  # 0: both signs
         signs = np.where(rng.random(shape) < 0.5, -1.0, 1.0) if sign == 0 else np.full(shape, sign)
         pick = rng.random(shape) < 0.5
         pick[np.arange(shape[0]), rng.integers(0, shape[1], shape[0])] = True
         z = round_to(np.where(pick, signs * HUGE_LOGIT[dtype], z), dtype)
-        kind = draw(st.sampled_from(["one_hot", "probabilities"]), label="labels")
+        kind = draw(sampled_from(["one_hot", "probabilities"]), label="labels")
         t = _labels(rng, shape, kind, dtype)
         return Case(logits=z, labels=t, classes=rng.integers(0, shape[1], shape[0]), reduction="none",
                     label_smoothing=0.0)
@@ -204,10 +204,10 @@ def smooth_cases(dtype: str) -> st.SearchStrategy[Case]:
         shape = draw(shapes(SHAPES), label="shape")
         z = draw(float_arrays(shape, dtype, exponents=(0, 0), specials=("none",)), label="logits")
         rng = np.random.default_rng(draw(seeds(), label="seed"))
-        t = _labels(rng, shape, draw(st.sampled_from(LABEL_KINDS), label="labels"), dtype)
+        t = _labels(rng, shape, draw(sampled_from(LABEL_KINDS), label="labels"), dtype)
         return Case(logits=z, labels=t, classes=rng.integers(0, shape[1], shape[0]),
-                    reduction=draw(st.sampled_from(["sum", "mean"]), label="reduction"),
-                    label_smoothing=draw(st.sampled_from((0.0, *SMOOTHING)), label="label_smoothing"),
+                    reduction=draw(sampled_from(["sum", "mean"]), label="reduction"),
+                    label_smoothing=draw(sampled_from((0.0, *SMOOTHING)), label="label_smoothing"),
                     seed=int(rng.integers(0, 2**32)))
 
     return build()

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ..spec import iou as S
 from .assertions import assert_close
 from .harness import Case, Impl, prop
-from .strategies import seeds, shapes
+from .strategies import integers, sampled_from, seeds, shapes
 from .tolerance import Bound
 
 IOU_DTYPES = ("float32",)
@@ -77,9 +77,9 @@ def label_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         shape = draw(shapes(SHAPES), label="shape")
-        num_classes = draw(st.integers(1, MAX_CLASSES), label="num_classes")
-        used = draw(st.integers(1, num_classes), label="classes in target")
-        agree = draw(st.sampled_from(AGREEMENT), label="agreement")
+        num_classes = draw(integers(1, MAX_CLASSES), label="num_classes")
+        used = draw(integers(1, num_classes), label="classes in target")
+        agree = draw(sampled_from(AGREEMENT), label="agreement")
         anywhere = draw(st.booleans(), label="errors may use any class")
         rng = np.random.default_rng(draw(seeds(), label="seed"))
         classes = rng.permutation(num_classes)[:used]

@@ -12,7 +12,7 @@ from ..spec import kl as S
 from .assertions import assert_close, assert_output_dtype
 from .gradients import TRUNCATION
 from .harness import Case, Impl, prop
-from .strategies import seeds, shapes
+from .strategies import cached, integers, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound, summation
 from .tolerance import allowed as _allowed
 
@@ -122,6 +122,7 @@ def _normalised(w: np.ndarray, axis: int, dtype: str) -> np.ndarray:
     return p
 
 
+@cached
 @st.composite
 def distributions(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str, *, extreme: bool = True,
                   zeros: bool = True, label: str = "p") -> np.ndarray:
@@ -130,11 +131,11 @@ def distributions(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str
     slices) and s up to 16; else ordinary: s <= 2, a dominant mass at most, every entry >= ORDINARY_FLOOR.
     Without `zeros` every entry is at least the dtype's smallest normal. Shrinks towards seed 0, s = 1, none."""
     seed = draw(seeds(), label=f"{label}.seed")
-    spread = draw(st.sampled_from(SPREADS if extreme else (1.0, 0.0, 2.0)), label=f"{label}.spread")
+    spread = draw(sampled_from(SPREADS if extreme else (1.0, 0.0, 2.0)), label=f"{label}.spread")
     specials = (P_SPECIALS if zeros else ("none", "near_zeros", "dominant")) if extreme else ("none", "dominant")
-    special = draw(st.sampled_from(specials), label=f"{label}.special")
+    special = draw(sampled_from(specials), label=f"{label}.special")
     lo, hi = NEAR_ZERO[dtype]
-    e = draw(st.integers(lo, hi), label=f"{label}.near_zero_exponent") if special == "near_zeros" else 0
+    e = draw(integers(lo, hi), label=f"{label}.near_zero_exponent") if special == "near_zeros" else 0
     rng = np.random.default_rng(seed)
     w = np.exp(spread * rng.standard_normal(shape))
     n = shape[axis]
@@ -160,10 +161,11 @@ def distributions(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str
     return p
 
 
+@cached
 @st.composite
 def _shape_axis(draw: st.DrawFn) -> tuple[tuple[int, ...], int]:
     shape = draw(shapes(SHAPES), label="shape")
-    return shape, draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    return shape, draw(integers(-len(shape), len(shape) - 1), label="axis")
 
 
 def _out_shape(p: np.ndarray, axis: int) -> tuple[int, ...]:
@@ -308,9 +310,9 @@ def gaussian_cases(dtype: str) -> st.SearchStrategy[Case]:
         shape = draw(shapes(GAUSS_SHAPES), label="shape")
         lo, hi = SIGMA_EXPONENTS[dtype]
         rng = np.random.default_rng(draw(seeds(), label="seed"))
-        mu1, sigma1 = _gaussian(rng, shape, dtype, draw(st.integers(lo, hi), label="k1"))
-        mu2, sigma2 = _gaussian(rng, shape, dtype, draw(st.integers(lo, hi), label="k2"))
-        special = draw(st.sampled_from(GAUSS_SPECIALS), label="special")
+        mu1, sigma1 = _gaussian(rng, shape, dtype, draw(integers(lo, hi), label="k1"))
+        mu2, sigma2 = _gaussian(rng, shape, dtype, draw(integers(lo, hi), label="k2"))
+        special = draw(sampled_from(GAUSS_SPECIALS), label="special")
         picks = rng.random(shape) < 0.5
         if special == "equal":
             mu2, sigma2 = np.where(picks, mu1, mu2), np.where(picks, sigma1, sigma2)
@@ -331,10 +333,10 @@ def vae_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         shape = draw(shapes(VAE_SHAPES), label="shape")
-        axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+        axis = draw(integers(-len(shape), len(shape) - 1), label="axis")
         lo, hi = SIGMA_EXPONENTS[dtype]
         rng = np.random.default_rng(draw(seeds(), label="seed"))
-        mu, sigma = _gaussian(rng, shape, dtype, draw(st.integers(lo, hi), label="k"))
+        mu, sigma = _gaussian(rng, shape, dtype, draw(integers(lo, hi), label="k"))
         if draw(st.booleans(), label="standard"):
             picks = rng.random(shape) < 0.5
             mu, sigma = np.where(picks, 0.0, mu), np.where(picks, 1.0, sigma)

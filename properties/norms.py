@@ -14,7 +14,7 @@ from ..spec import norms as S
 from .assertions import assert_close, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import float_arrays, seeds, shapes
+from .strategies import cached, float_arrays, integers, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound
 
 # ---------------------------------------------------------------------------------------------------------
@@ -244,11 +244,16 @@ def _centred(x: np.ndarray, kind: str, groups: int | None, dtype: str) -> np.nda
     return round_to(y, dtype)
 
 
+@cached
+def _axes_lists(ndim: int) -> st.SearchStrategy[list[int]]:
+    return st.lists(integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True)
+
+
 def _axis_draw(draw: st.DrawFn, ndim: int):
-    kind = draw(st.sampled_from(["int", "tuple"]), label="axis kind")
+    kind = draw(sampled_from(["int", "tuple"]), label="axis kind")
     if kind == "int":
-        return draw(st.integers(-ndim, ndim - 1), label="axis")
-    axes = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True), label="axes")
+        return draw(integers(-ndim, ndim - 1), label="axis")
+    axes = draw(_axes_lists(ndim), label="axes")
     return tuple(sorted(axes))
 
 
@@ -260,7 +265,7 @@ def standardize_cases(dtype: str) -> st.SearchStrategy[Case]:
         axis = _axis_draw(draw, len(shape))
         first = axis if isinstance(axis, int) else axis[0]
         x = _x(draw, shape, dtype, smooth=False, axis=first)
-        return Case(x=x, axis=axis, eps=draw(st.sampled_from(EPS_VALUES), label="eps"))
+        return Case(x=x, axis=axis, eps=draw(sampled_from(EPS_VALUES), label="eps"))
 
     return build()
 
@@ -275,7 +280,7 @@ def _norm_cases(dtype: str, buckets, *, kind: str, smooth: bool, with_dy: bool, 
             c = shape[1]
             size = int(np.prod(shape[2:], dtype=int))  # groups of one element: see the *_is_beta properties
             choices = [g for g in range(1, c + 1) if c % g == 0 and (single or (c // g) * size >= 2)]
-            groups = draw(st.sampled_from(choices), label="groups")
+            groups = draw(sampled_from(choices), label="groups")
         x = _x(draw, shape, dtype, smooth=smooth)
         if smooth:
             x = _centred(x, kind, groups, dtype)
@@ -285,7 +290,7 @@ def _norm_cases(dtype: str, buckets, *, kind: str, smooth: bool, with_dy: bool, 
             fields["dy"] = draw(float_arrays(shape, dtype, exponents=(0, 0), specials=()), label="dy")
         if groups is not None:
             fields["groups"] = groups
-        fields["eps"] = draw(st.sampled_from(EPS_VALUES), label="eps")
+        fields["eps"] = draw(sampled_from(EPS_VALUES), label="eps")
         if smooth:
             fields["seed"] = draw(seeds(), label="seed")
         return Case(**fields)
@@ -361,7 +366,7 @@ SHIFT_EXPONENTS = (0, 3)
 
 def _shift(draw: st.DrawFn, x: np.ndarray, group_shape: tuple[int, ...], dtype: str) -> np.ndarray:
     """A random constant per group (shape broadcastable to x), 10^j times the spread of x, rounded to dtype."""
-    j = draw(st.integers(*SHIFT_EXPONENTS), label="shift exponent")
+    j = draw(integers(*SHIFT_EXPONENTS), label="shift exponent")
     rng = np.random.default_rng(draw(seeds(), label="shift seed"))
     spread = float(np.std(x)) or 1.0
     room = max(0.5 * max_value(dtype) - float(np.max(np.abs(x))), 0.0)  # x + c stays finite in the dtype

@@ -22,7 +22,7 @@ from ..spec import pooling as S
 from .assertions import assert_close, assert_equal
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import float_arrays, seeds
+from .strategies import float_arrays, integers, sampled_from, seeds
 from .tolerance import Bound, summation
 from .tolerance import allowed as _allowed
 
@@ -156,8 +156,8 @@ def _distinct(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
     and scaled by 2^k — exact in every dtype for the ≤ 256 elements of these buckets."""
     n = int(np.prod(shape))
     rng = np.random.default_rng(draw(seeds(), label="seed"))
-    shift = draw(st.sampled_from([0, n // 2, n]), label="shift")
-    k = draw(st.integers(-4, 4), label="exponent")
+    shift = draw(sampled_from([0, n // 2, n]), label="shift")
+    k = draw(integers(-4, 4), label="exponent")
     return ((rng.permutation(n) - shift) * 2.0**k).reshape(shape)
 
 
@@ -180,7 +180,7 @@ def pool_cases(dtype: str, kind: str, values: str = "any", avg: bool = False,
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape, kernel, stride, padding, dilation = draw(st.sampled_from(GEOMETRIES[kind]), label="geometry")
+        shape, kernel, stride, padding, dilation = draw(sampled_from(GEOMETRIES[kind]), label="geometry")
         if values == "distinct":
             x = _distinct(draw, shape)
         elif values == "smooth":
@@ -222,7 +222,7 @@ GLOBAL_SHAPES = [(1, 1, 1, 1), (1, 2, 2, 3), (2, 3, 4, 4), (2, 1, 7, 5)]
 def global_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape = draw(st.sampled_from(GLOBAL_SHAPES), label="shape")
+        shape = draw(sampled_from(GLOBAL_SHAPES), label="shape")
         x = draw(float_arrays(shape, dtype, offset=True), label="x")
         lim = round_to(max_value(dtype) / (2 * shape[2] * shape[3]), dtype)  # a plane's sum stays finite
         return Case(x=np.clip(x, -lim, lim))
@@ -512,7 +512,7 @@ def near_max_cases(dtype: str) -> st.SearchStrategy[Case]:
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape, kernel, stride, padding, _ = draw(st.sampled_from(GEOMETRIES["strings"]), label="geometry")
+        shape, kernel, stride, padding, _ = draw(sampled_from(GEOMETRIES["strings"]), label="geometry")
         rng = np.random.default_rng(draw(seeds(), label="seed"))
         x = round_to(max_value(dtype) * rng.uniform(0.5, 1.0, shape), dtype)
         return Case(x=np.minimum(x, max_value(dtype)), kernel=kernel, stride=stride, padding=padding,

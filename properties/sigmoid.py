@@ -13,7 +13,7 @@ from .assertions import assert_close, assert_output_dtype
 from .cross_entropy import check_grad_against_forward
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import float_arrays, seeds, shapes
+from .strategies import float_arrays, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound
 from .tolerance import allowed as _allowed
 
@@ -135,9 +135,9 @@ def loss_cases(dtype: str, *, reductions: tuple[str, ...] = ("none", "sum", "mea
         else:
             x = draw(float_arrays(shape, dtype, offset=True, huge=HUGE * max_value(dtype)), label="logits")
         rng = np.random.default_rng(draw(seeds(), label="label_seed"))
-        z = _labels(rng, shape, draw(st.sampled_from(LABEL_KINDS), label="labels"), dtype)
-        reduction = draw(st.sampled_from(list(reductions)), label="reduction")
-        alpha = draw(st.sampled_from(SMOOTHING), label="label_smoothing") if smoothing else 0.0
+        z = _labels(rng, shape, draw(sampled_from(LABEL_KINDS), label="labels"), dtype)
+        reduction = draw(sampled_from(list(reductions)), label="reduction")
+        alpha = draw(sampled_from(SMOOTHING), label="label_smoothing") if smoothing else 0.0
         return Case(logits=x, labels=z, reduction=reduction, label_smoothing=alpha, seed=int(rng.integers(0, 2**32)))
 
     return build()
@@ -177,7 +177,7 @@ def large_cases(dtype: str) -> st.SearchStrategy[Case]:
         rng = np.random.default_rng(draw(seeds(), label="seed"))
         big = round_to(LARGE_FRACTION * max_value(dtype), dtype)
         x = np.where(rng.random(shape) < 0.5, -big, big)
-        z = _labels(rng, shape, draw(st.sampled_from(LABEL_KINDS), label="labels"), dtype)
+        z = _labels(rng, shape, draw(sampled_from(LABEL_KINDS), label="labels"), dtype)
         return Case(logits=x, labels=z, reduction="none", label_smoothing=0.0)
 
     return build()
@@ -191,7 +191,7 @@ def gan_cases(dtype: str) -> st.SearchStrategy[Case]:
         real = draw(float_arrays(shape, dtype, exponents=(-1, 2)), label="real_logits")
         fake = draw(float_arrays(shape, dtype, exponents=(-1, 2)), label="fake_logits")
         # 1 − smooth is exact in every dtype for these (DCGAN uses 0.1; 0.125 stands in for it exactly)
-        smooth = draw(st.sampled_from([0.0, 0.125, 0.25]), label="smooth")
+        smooth = draw(sampled_from([0.0, 0.125, 0.25]), label="smooth")
         return Case(real_logits=real, fake_logits=fake, smooth=smooth)
 
     return build()

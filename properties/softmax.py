@@ -13,7 +13,7 @@ from ..spec import softmax as S
 from .assertions import assert_close, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import float_arrays, seeds, shapes
+from .strategies import float_arrays, integers, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound, summation
 from .tolerance import allowed as _allowed
 
@@ -93,7 +93,7 @@ def logits_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         shape = draw(shapes(SHAPES), label="shape")
-        axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+        axis = draw(integers(-len(shape), len(shape) - 1), label="axis")
         x = draw(float_arrays(shape, dtype, huge=HUGE_LOGIT[dtype], offset=True, axis=axis), label="x")
         return Case(x=x, axis=axis)
 
@@ -107,11 +107,11 @@ def shifted_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         case = draw(logits_cases(dtype))
-        kind = draw(st.sampled_from(["max", "constant"]), label="shift")
+        kind = draw(sampled_from(["max", "constant"]), label="shift")
         if kind == "max":
             a = case.x.max(axis=case.axis, keepdims=True)
         else:
-            a = np.full((1,) * case.x.ndim, float(draw(st.integers(-100, 100), label="a")))
+            a = np.full((1,) * case.x.ndim, float(draw(integers(-100, 100), label="a")))
         shifted = round_to(case.x - a, dtype)
         assume(np.all(np.isfinite(shifted)))  # rare: ±huge entries in one slice, whose difference overflows
         return Case(x=case.x, axis=case.axis, shifted=shifted, a=np.asarray(a, float))
@@ -137,7 +137,7 @@ def smooth_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         shape = draw(shapes(SHAPES), label="shape")
-        axis = draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+        axis = draw(integers(-len(shape), len(shape) - 1), label="axis")
         x = draw(float_arrays(shape, dtype, exponents=(0, 0), specials=("none", "ties")), label="x")
         return Case(x=x, axis=axis, seed=draw(seeds(), label="seed"))
 
