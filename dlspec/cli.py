@@ -4,7 +4,7 @@
         run every property on the selected implementations (default: all installed) and summarise.
     dlspec backends [--ops]
         list the backends known here, installed or not, with versions, devices and dtypes.
-    dlspec bench [--backends B] [--dtype T] [--examples N]
+    dlspec bench [--backends B] [--dtype T] [--examples N] [--repeat R] [--mutants]
         the benchmark: examples per second per backend and family, and overhead against a bare loop.
     dlspec new-backend my_backend.py [--name mine:api]
         write a backend skeleton: every operation stubbed with the spec's docstring, to fill in op by op.
@@ -184,9 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--devices", help="comma-separated devices (default: every device a backend knows)")
     audit.add_argument("--dtypes", help="comma-separated dtypes (default: all)")
     audit.add_argument("--deviations", help="an extra deviation catalogue (TOML) for an out-of-tree backend")
-    audit.add_argument("--jobs", type=int, default=1,
+    audit.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                        help="run backend groups in this many processes side by side (each imports only its own "
-                            "frameworks) and combine their reports")
+                            "frameworks, one thread each) and combine their reports; default: one per core")
     audit.add_argument("--report", metavar="DIR", help="write report.json, report.md and report.html to DIR")
     audit.add_argument("--open", action="store_true",
                        help="open report.html in a browser when the run ends (implies --report reports)")

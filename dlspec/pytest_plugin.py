@@ -10,6 +10,7 @@ import fnmatch
 import os
 import re
 import shlex
+import zlib
 from dataclasses import dataclass
 
 import pytest
@@ -79,6 +80,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="write the conformance report (report.json, report.md, report.html) to DIR")
     g.addoption("--report-label", default=None,
                 help="label of this run's columns when reports are merged (default: the machine's name)")
+    g.addoption("--shard", default=None, metavar="K/N",
+                help="run only shard K of N (0 <= K < N): the test items whose node id hashes (CRC-32) to K mod N; "
+                     "N runs with K = 0..N-1 cover every item once (to spread a long audit over machines or runs)")
 
 
 def _select_backends(config: pytest.Config) -> list[Backend]:
@@ -125,6 +129,33 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[MATCHED] = set()
     _CONFIG[:] = [config]
     _RESULTS[id(config)] = {}
+
+
+def _shard(value: str) -> tuple[int, int]:
+    try:
+        k, n = (int(v) for v in value.split("/"))
+    except ValueError:
+        raise pytest.UsageError(f"--shard {value!r}: expected K/N, e.g. 0/4") from None
+    if not 0 <= k < n:
+        raise pytest.UsageError(f"--shard {value!r}: K must satisfy 0 <= K < N")
+    return k, n
+
+
+def in_shard(nodeid: str, k: int, n: int) -> bool:
+    """Whether test item `nodeid` belongs to shard k of n: stable across runs, machines and Python versions."""
+    return zlib.crc32(nodeid.encode()) % n == k
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("shard"):
+        return
+    k, n = _shard(config.getoption("shard"))
+    keep, drop = [], []
+    for item in items:
+        (keep if in_shard(item.nodeid, k, n) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -352,7 +383,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
               if d.id not in config.stash[MATCHED] and d.property in collected
               and any(fnmatch.fnmatchcase(n, d.backend) for n in selected)]
     # Only meaningful for properties that were collected in full; -k/--dtypes/--devices narrow what can match.
-    narrowed = any(config.getoption(o) for o in ("keyword", "dtypes", "devices"))
+    narrowed = any(config.getoption(o) for o in ("keyword", "dtypes", "devices", "shard"))
     if unused and not narrowed:
         terminalreporter.write_line(
             "dlspec: catalogue entries that matched no test item: " + ", ".join(d.id for d in unused), yellow=True)

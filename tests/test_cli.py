@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dlspec import report as rep
 from dlspec.cli import _groups
+from dlspec.pytest_plugin import _shard, in_shard
 
 
 def test_backend_groups_keep_each_framework_in_one_process_and_balance_the_load():
@@ -30,3 +33,16 @@ def test_combining_parts_of_one_run_keeps_every_column_and_result():
     combined = rep.combine(parts)
     assert [i["id"] for i in combined["implementations"]] == ["numpy-cpu-float32", "torch:functional-cpu-float32"]
     assert len(combined["results"]) == 2 and combined["run"] == run
+
+
+def test_shards_partition_the_items_and_bad_shards_are_usage_errors():
+    ids = [f"tests/test_softmax.py::test_softmax_matches_spec[numpy-cpu-{d}]" for d in ("float16", "float32")] + [
+        f"tests/test_conv.py::test_{i}[torch:functional-cpu-float32]" for i in range(50)]
+    for n in (1, 3, 7):
+        owners = [[k for k in range(n) if in_shard(i, k, n)] for i in ids]
+        assert all(len(o) == 1 for o in owners)
+        assert n == 1 or len({o[0] for o in owners}) > 1  # not everything in one shard
+    assert _shard("2/5") == (2, 5)
+    for bad in ("5/5", "-1/3", "a/b", "3"):
+        with pytest.raises(pytest.UsageError, match="--shard"):
+            _shard(bad)
