@@ -30,23 +30,38 @@ def _tests_dir() -> Path:
     return Path(tests.__file__).resolve().parent
 
 
-# Relative cost of one framework's share of the audit, for splitting it over processes (from `dlspec bench`:
-# TensorFlow's eager ops and Keras layers are the slowest per example, then JAX, then PyTorch and NumPy).
-_COST = {"tensorflow": 3.0, "jax": 2.0, "torch": 1.5}
+# Seconds one backend's share of the default audit takes in one process (CI profile, every dtype, the project's
+# 2-core machine): the examples each backend ran in the 2026-11-25 audit divided by its `dlspec bench` rate. Backends are
+# spread over the processes by these weights (longest first, each into the least loaded process). A framework may
+# land in two processes: that costs one more import (≤ 5 s), far less than the imbalance of keeping it whole (the
+# Keras column alone is a quarter of the audit). Unknown backends (out-of-tree, entry points) weigh DEFAULT_COST.
+_COST = {"tensorflow:keras": 305.0, "tensorflow:nn": 195.0, "torch:functional": 173.0, "numpy": 144.0,
+         "jax:flax": 82.0, "spec": 47.0, "jax:optax": 43.0, "jax:lax": 40.0, "torch:nn": 35.0,
+         "tensorflow:fused_batch_norm": 32.0, "jax:nn": 16.0, "torch:distributions": 3.0}
+DEFAULT_COST = 60.0
+
+
+def _expand(tokens: list[str]) -> list[str]:
+    """Framework prefixes ('torch') as the installed backends they select; other tokens as given."""
+    from .impls import installed
+
+    names = installed()
+    out: list[str] = []
+    for t in tokens:
+        hits = [n for n in names if n.startswith(t + ":")] if t not in names else []
+        out += [h for h in (hits or [t]) if h not in out]
+    return out
 
 
 def _groups(tokens: list[str], jobs: int) -> list[list[str]]:
-    """Backends (or prefixes) in at most `jobs` groups, one framework never split, heaviest framework first into
-    the lightest group: each process then imports only its own frameworks."""
-    by_framework: dict[str, list[str]] = {}
-    for t in tokens:
-        by_framework.setdefault(t.split(":", 1)[0], []).append(t)
-    groups: list[list[str]] = [[] for _ in range(jobs)]
-    loads = [0.0] * jobs
-    for framework, members in sorted(by_framework.items(), key=lambda kv: -_COST.get(kv[0], 1.0)):
+    """Backends in at most `jobs` groups of about equal measured cost (longest-processing-time first): each
+    process imports only the frameworks of its own backends."""
+    groups: list[list[str]] = [[] for _ in range(max(1, jobs))]
+    loads = [0.0] * len(groups)
+    for name in sorted(_expand(tokens), key=lambda n: -_COST.get(n, DEFAULT_COST)):
         i = loads.index(min(loads))
-        groups[i] += members
-        loads[i] += _COST.get(framework, 1.0)
+        groups[i].append(name)
+        loads[i] += _COST.get(name, DEFAULT_COST)
     return [g for g in groups if g]
 
 

@@ -348,6 +348,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         "counterexample": counterexample, "reproduce": reproduce.group(1) if reproduce else None,
         "replay": rec["replay"] if outcome in ("fail", "deviation") else None,
         "deviation": rec["deviation"] if outcome == "deviation" else None, "nodeid": report.nodeid,
+        "seconds": round(report.duration, 4) if report.when == "call" else None,
         "_impl": {k: rec[k] for k in ("backend", "framework", "version", "device", "dtype")},
     }
 

@@ -18,7 +18,7 @@ Schema (SCHEMA = "dlspec-report/1"); a change of meaning bumps the number:
            "reason": str | null (skip reason, deviation reason, or the failure's first line),
            "counterexample": str | null (the minimal Case), "reproduce": str | null (@reproduce_failure line),
            "replay": str | null (the command that replays it), "deviation": {catalogue entry} | null,
-           "nodeid": str}],
+           "nodeid": str, "seconds": float | null (the test call's wall time, Hypothesis' search included)}],
    "mutants": [{"mutant": str, "family": str, "description": str, "killed_by": str | null (the property, or
            null if it survived), "dtype": str | null, "examples": int | null, "message": str | null}]
            (the kill table of the mutant gallery, when tests/test_mutants.py ran; absent or empty otherwise)}

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from dlspec import report as rep
-from dlspec.cli import _groups
+from dlspec.cli import _COST, _groups
 from dlspec.pytest_plugin import _shard, in_shard
 
 
-def test_backend_groups_keep_each_framework_in_one_process_and_balance_the_load():
+def test_backend_groups_cover_every_backend_once_and_balance_the_measured_load():
     names = ["spec", "numpy", "torch:functional", "torch:nn", "jax:nn", "jax:lax", "tensorflow:nn", "tensorflow:keras"]
     groups = _groups(names, 2)
     assert sorted(n for g in groups for n in g) == sorted(names)
-    for framework in ("torch", "jax", "tensorflow"):
-        assert sum(any(n.startswith(framework) for n in g) for g in groups) == 1
-    assert any("tensorflow:nn" in g for g in groups) and not any({"tensorflow:nn", "jax:nn"} <= set(g) for g in groups)
+    loads = [sum(_COST[n] for n in g) for g in groups]
+    assert max(loads) <= 0.6 * sum(loads)  # the 12-minute single-framework split was 0.56 at best, 0.66 before
+    assert not any({"tensorflow:nn", "tensorflow:keras"} <= set(g) for g in groups)  # the two heaviest apart
 
 
 def test_fewer_frameworks_than_jobs_gives_fewer_groups():
