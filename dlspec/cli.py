@@ -30,14 +30,14 @@ def _tests_dir() -> Path:
     return Path(tests.__file__).resolve().parent
 
 
-# Seconds one backend's share of the default audit takes in one process (CI profile, every dtype, the project's
-# 2-core machine): the examples each backend ran in the 2026-11-25 audit divided by its `dlspec bench` rate. Backends are
-# spread over the processes by these weights (longest first, each into the least loaded process). A framework may
-# land in two processes: that costs one more import (≤ 5 s), far less than the imbalance of keeping it whole (the
+# Seconds one backend's share of the default audit takes in one process (CI profile, every dtype): the sum of its
+# items' "seconds" in the report of `dlspec audit --report` on the project's 2-core machine, 2026-11-25. Backends
+# are spread over the processes by these weights (longest first, each into the least loaded process). A framework
+# may land in two processes: one more import (<= 5 s) costs far less than the imbalance of keeping it whole (the
 # Keras column alone is a quarter of the audit). Unknown backends (out-of-tree, entry points) weigh DEFAULT_COST.
-_COST = {"tensorflow:keras": 305.0, "tensorflow:nn": 195.0, "torch:functional": 173.0, "numpy": 144.0,
-         "jax:flax": 82.0, "spec": 47.0, "jax:optax": 43.0, "jax:lax": 40.0, "torch:nn": 35.0,
-         "tensorflow:fused_batch_norm": 32.0, "jax:nn": 16.0, "torch:distributions": 3.0}
+_COST = {"tensorflow:keras": 257.0, "torch:functional": 142.0, "tensorflow:nn": 138.0, "jax:flax": 138.0,
+         "numpy": 119.0, "jax:optax": 69.0, "jax:lax": 47.0, "jax:nn": 46.0, "spec": 38.0,
+         "tensorflow:fused_batch_norm": 24.0, "torch:nn": 22.0, "torch:distributions": 2.0}
 DEFAULT_COST = 60.0
 
 

@@ -41,7 +41,7 @@ MATCHED = pytest.StashKey[set[str]]()
 PROFILE = pytest.StashKey[str]()
 DEVIATION = pytest.StashKey[catalogue.Deviation]()
 REPORT_PATHS = pytest.StashKey[list]()
-COLLECTED = pytest.StashKey[set[str]]()   # names of the properties whose tests were collected
+COLLECTED = pytest.StashKey[set[tuple[str, str]]]()  # (property, backend) pairs with a runnable item
 _CONFIG: list[pytest.Config] = []          # the session's config, for hooks that do not receive it
 _RESULTS: dict[int, dict[str, dict]] = {}  # id(config) -> nodeid -> report row
 _MUTANTS: dict[int, dict[str, dict]] = {}  # id(config) -> mutant -> kill (tests/test_mutants.py)
@@ -177,7 +177,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     prop: Property = marker.args[0]
     config = metafunc.config
-    config.stash.setdefault(COLLECTED, set()).add(prop.name)
+    collected = config.stash.setdefault(COLLECTED, set())
     want_devices = _csv(config.getoption("devices"))
     want_dtypes = _csv(config.getoption("dtypes")) or list(FLOAT_DTYPES)
     params = []
@@ -191,6 +191,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 if reasons:
                     marks.append(pytest.mark.skip(reason=reasons[0]))
                 else:
+                    collected.add((prop.name, backend.name))
                     for dev in config.stash[DEVIATIONS]:
                         if dev.applies(backend.name, prop.name, device, dtype):
                             config.stash[MATCHED].add(dev.id)
@@ -380,9 +381,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"dlspec report: {path}")
     selected = {b.name for b in config.stash[BACKENDS]}
     collected = config.stash.get(COLLECTED, set())
+    # An entry is unused if a selected backend that matches it ran its property (somewhere) and no item matched it:
+    # a backend that lacks the property's ops (or a framework split over `dlspec audit`'s processes) is no evidence.
     unused = [d for d in config.stash[DEVIATIONS]
-              if d.id not in config.stash[MATCHED] and d.property in collected
-              and any(fnmatch.fnmatchcase(n, d.backend) for n in selected)]
+              if d.id not in config.stash[MATCHED]
+              and any(fnmatch.fnmatchcase(n, d.backend) and (d.property, n) in collected for n in selected)]
     # Only meaningful for properties that were collected in full; -k/--dtypes/--devices narrow what can match.
     narrowed = any(config.getoption(o) for o in ("keyword", "dtypes", "devices", "shard"))
     if unused and not narrowed:
