@@ -37,7 +37,7 @@ def _tests_dir() -> Path:
 # Keras column alone is a quarter of the audit). Unknown backends (out-of-tree, entry points) weigh DEFAULT_COST.
 _COST = {"tensorflow:keras": 257.0, "torch:functional": 142.0, "tensorflow:nn": 138.0, "jax:flax": 138.0,
          "numpy": 119.0, "jax:optax": 69.0, "jax:lax": 47.0, "jax:nn": 46.0, "spec": 38.0,
-         "tensorflow:fused_batch_norm": 24.0, "torch:nn": 22.0, "torch:distributions": 2.0}
+         "tensorflow:fused_batch_norm": 24.0, "torch:nn": 60.0, "torch:distributions": 2.0}
 DEFAULT_COST = 60.0
 
 

@@ -1,5 +1,6 @@
-"""PyTorch through its nn modules (nn.BatchNorm1d/2d/3d with running statistics and momentum), a second column
-beside torch.nn.functional."""
+"""PyTorch through its nn modules (nn.BatchNorm1d/2d/3d with running statistics and momentum; nn.LayerNorm,
+nn.GroupNorm, nn.InstanceNorm1d/2d/3d), a second column beside torch.nn.functional. γ and β enter as the module's
+weight and bias through torch.func.functional_call, so autograd differentiates with respect to them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import torch
 from torch.func import functional_call
 
 from . import _torch as T
+from .interface import Unsupported
 
 NAME = "torch:nn"
 VERSION = torch.__version__
@@ -69,3 +71,62 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
         for name, a in (("weight", gamma), ("bias", beta), ("running_mean", mean), ("running_var", var)):
             getattr(module, name).copy_(T.tensor(a, device))
         return T.array(module(_channels_first(T.tensor(x, device), axis)).movedim(1, axis % x.ndim))
+
+
+# --- norms ------------------------------------------------------------------------------------------------------------
+
+def _norm_call(fn):
+    """Run a module; 'not implemented for <dtype>' becomes Unsupported."""
+    try:
+        return fn()
+    except RuntimeError as e:
+        if (u := T.unsupported(e)) is not None:
+            raise u from None
+        raise
+
+
+def _affine(module):
+    return lambda t, g, b: functional_call(module, {"weight": g, "bias": b}, (t,))
+
+
+def _forward(module, x, gamma, beta, device):
+    with torch.no_grad():
+        return T.array(_affine(module)(*(T.tensor(a, device) for a in (x, gamma, beta))))
+
+
+def _layer_norm_module(x, eps, device):
+    # normalized_shape = every axis but the batch axis: the spec's layer norm over one whole sample
+    return torch.nn.LayerNorm(x.shape[1:], eps=eps, device=device, dtype=T.TORCH_DTYPE[_dtype_name(x)])
+
+
+def _group_norm_module(x, groups, eps, device):
+    return torch.nn.GroupNorm(int(groups), x.shape[1], eps=eps, device=device, dtype=T.TORCH_DTYPE[_dtype_name(x)])
+
+
+_IN_MODULES = {3: torch.nn.InstanceNorm1d, 4: torch.nn.InstanceNorm2d, 5: torch.nn.InstanceNorm3d}
+
+
+def layer_norm(x, gamma, beta, *, eps=1e-5, device):
+    return _norm_call(lambda: _forward(_layer_norm_module(x, eps, device), x, gamma, beta, device))
+
+
+def layer_norm_vjp(x, gamma, beta, dy, *, eps=1e-5, device):
+    return _norm_call(lambda: T.vjp(_affine(_layer_norm_module(x, eps, device)), [x, gamma, beta], dy, device))
+
+
+def instance_norm(x, gamma, beta, *, eps=1e-5, device):
+    if x.ndim not in _IN_MODULES:
+        raise Unsupported(f"torch.nn has InstanceNorm1d/2d/3d for 3- to 5-D input, not {x.ndim}-D")
+    # affine=True for γ, β; track_running_stats=False: statistics of the input itself (the spec's instance norm)
+    module = _IN_MODULES[x.ndim](x.shape[1], eps=eps, affine=True, track_running_stats=False, device=device,
+                                 dtype=T.TORCH_DTYPE[_dtype_name(x)])
+    return _norm_call(lambda: _forward(module, x, gamma, beta, device))
+
+
+def group_norm(x, gamma, beta, *, groups, eps=1e-5, device):
+    return _norm_call(lambda: _forward(_group_norm_module(x, groups, eps, device), x, gamma, beta, device))
+
+
+def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
+    return _norm_call(lambda: T.vjp(_affine(_group_norm_module(x, groups, eps, device)), [x, gamma, beta], dy,
+                                    device))
