@@ -71,3 +71,13 @@ def unsupported(e: RuntimeError) -> Unsupported | None:
     if "not implemented for" in msg or "does not support" in msg.lower():
         return Unsupported(f"torch {torch.__version__}: {msg.splitlines()[0]}")
     return None
+
+
+def call(fn):
+    """Run a torch call; 'not implemented for <dtype>' becomes Unsupported, anything else propagates."""
+    try:
+        return fn()
+    except RuntimeError as e:
+        if (u := unsupported(e)) is not None:
+            raise u from None
+        raise

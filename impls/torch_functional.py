@@ -81,54 +81,37 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
 # --- norms ------------------------------------------------------------------------------------------------------------
 # torch has no standardize (F.normalize is an L_p normalisation): not provided.
 
-def _norms_call(fn):
-    """Run a torch call, turning 'not implemented for <dtype>' into Unsupported."""
-    try:
-        return fn()
-    except RuntimeError as e:
-        if (u := T.unsupported(e)) is not None:
-            raise u from None
-        raise
 
 
 def layer_norm(x, gamma, beta, *, eps=1e-5, device):
     # normalized_shape = every axis but the batch axis: the spec's layer norm over one whole sample
-    return _norms_call(lambda: T.array(F.layer_norm(T.tensor(x, device), x.shape[1:], T.tensor(gamma, device),
+    return T.call(lambda: T.array(F.layer_norm(T.tensor(x, device), x.shape[1:], T.tensor(gamma, device),
                                                     T.tensor(beta, device), eps)))
 
 
 def layer_norm_vjp(x, gamma, beta, dy, *, eps=1e-5, device):
-    return _norms_call(lambda: T.vjp(lambda t, g, b: F.layer_norm(t, x.shape[1:], g, b, eps), [x, gamma, beta], dy,
+    return T.call(lambda: T.vjp(lambda t, g, b: F.layer_norm(t, x.shape[1:], g, b, eps), [x, gamma, beta], dy,
                                      device))
 
 
 def instance_norm(x, gamma, beta, *, eps=1e-5, device):
     # use_input_stats=True: statistics of the input itself, no running averages (the spec's instance norm)
-    return _norms_call(lambda: T.array(F.instance_norm(T.tensor(x, device), weight=T.tensor(gamma, device),
+    return T.call(lambda: T.array(F.instance_norm(T.tensor(x, device), weight=T.tensor(gamma, device),
                                                        bias=T.tensor(beta, device), use_input_stats=True, eps=eps)))
 
 
 def group_norm(x, gamma, beta, *, groups, eps=1e-5, device):
-    return _norms_call(lambda: T.array(F.group_norm(T.tensor(x, device), int(groups), T.tensor(gamma, device),
+    return T.call(lambda: T.array(F.group_norm(T.tensor(x, device), int(groups), T.tensor(gamma, device),
                                                     T.tensor(beta, device), eps)))
 
 
 def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
-    return _norms_call(lambda: T.vjp(lambda t, g, b: F.group_norm(t, int(groups), g, b, eps), [x, gamma, beta], dy,
+    return T.call(lambda: T.vjp(lambda t, g, b: F.group_norm(t, int(groups), g, b, eps), [x, gamma, beta], dy,
                                      device))
 
 
 # --- cross entropy ----------------------------------------------------------------------------------------------------
 
-def _torch_call(fn):
-    """Run a torch call; 'not implemented for <dtype>' becomes Unsupported."""
-    try:
-        return fn()
-    except RuntimeError as e:
-        u = T.unsupported(e)
-        if u is not None:
-            raise u from None
-        raise
 
 
 def _ce(z, target, reduction, label_smoothing):
@@ -142,12 +125,12 @@ def _scalar_one(x):
 
 
 def softmax_cross_entropy(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
-    return _torch_call(lambda: T.array(_ce(T.tensor(logits, device), T.tensor(labels, device), reduction,
+    return T.call(lambda: T.array(_ce(T.tensor(logits, device), T.tensor(labels, device), reduction,
                                            label_smoothing)))
 
 
 def softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label_smoothing=0.0, device):
-    return _torch_call(lambda: T.vjp(lambda z, t: _ce(z, t, reduction, label_smoothing).reshape(1), [logits, labels],
+    return T.call(lambda: T.vjp(lambda z, t: _ce(z, t, reduction, label_smoothing).reshape(1), [logits, labels],
                                      _scalar_one(logits), device, wrt=[0])[0])
 
 
@@ -164,11 +147,11 @@ def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label
 # --- sigmoid ----------------------------------------------------------------------------------------------------------
 
 def sigmoid(x, *, device):
-    return _torch_call(lambda: T.array(torch.sigmoid(T.tensor(x, device))))
+    return T.call(lambda: T.array(torch.sigmoid(T.tensor(x, device))))
 
 
 def sigmoid_vjp(x, dy, *, device):
-    return _torch_call(lambda: T.vjp(torch.sigmoid, [x], dy, device)[0])
+    return T.call(lambda: T.vjp(torch.sigmoid, [x], dy, device)[0])
 
 
 def _no_binary_smoothing(label_smoothing):
@@ -178,7 +161,7 @@ def _no_binary_smoothing(label_smoothing):
 
 def sigmoid_cross_entropy(logits, labels, *, reduction="none", label_smoothing=0.0, device):
     _no_binary_smoothing(label_smoothing)
-    return _torch_call(lambda: T.array(F.binary_cross_entropy_with_logits(
+    return T.call(lambda: T.array(F.binary_cross_entropy_with_logits(
         T.tensor(logits, device), T.tensor(labels, device), reduction=reduction)))
 
 
@@ -187,7 +170,7 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
     def loss(x, z):
         return F.binary_cross_entropy_with_logits(x, z, reduction=reduction).reshape(1)
 
-    return _torch_call(lambda: T.vjp(loss, [logits, labels], _scalar_one(logits), device, wrt=[0])[0])
+    return T.call(lambda: T.vjp(loss, [logits, labels], _scalar_one(logits), device, wrt=[0])[0])
 
 
 # --- kl ---------------------------------------------------------------------------------------------------------------

@@ -75,14 +75,6 @@ def batch_norm_inference(x, gamma, beta, mean, var, *, eps=1e-5, axis=1, device)
 
 # --- norms ------------------------------------------------------------------------------------------------------------
 
-def _norm_call(fn):
-    """Run a module; 'not implemented for <dtype>' becomes Unsupported."""
-    try:
-        return fn()
-    except RuntimeError as e:
-        if (u := T.unsupported(e)) is not None:
-            raise u from None
-        raise
 
 
 def _affine(module):
@@ -107,11 +99,11 @@ _IN_MODULES = {3: torch.nn.InstanceNorm1d, 4: torch.nn.InstanceNorm2d, 5: torch.
 
 
 def layer_norm(x, gamma, beta, *, eps=1e-5, device):
-    return _norm_call(lambda: _forward(_layer_norm_module(x, eps, device), x, gamma, beta, device))
+    return T.call(lambda: _forward(_layer_norm_module(x, eps, device), x, gamma, beta, device))
 
 
 def layer_norm_vjp(x, gamma, beta, dy, *, eps=1e-5, device):
-    return _norm_call(lambda: T.vjp(_affine(_layer_norm_module(x, eps, device)), [x, gamma, beta], dy, device))
+    return T.call(lambda: T.vjp(_affine(_layer_norm_module(x, eps, device)), [x, gamma, beta], dy, device))
 
 
 def instance_norm(x, gamma, beta, *, eps=1e-5, device):
@@ -120,13 +112,13 @@ def instance_norm(x, gamma, beta, *, eps=1e-5, device):
     # affine=True for γ, β; track_running_stats=False: statistics of the input itself (the spec's instance norm)
     module = _IN_MODULES[x.ndim](x.shape[1], eps=eps, affine=True, track_running_stats=False, device=device,
                                  dtype=T.TORCH_DTYPE[_dtype_name(x)])
-    return _norm_call(lambda: _forward(module, x, gamma, beta, device))
+    return T.call(lambda: _forward(module, x, gamma, beta, device))
 
 
 def group_norm(x, gamma, beta, *, groups, eps=1e-5, device):
-    return _norm_call(lambda: _forward(_group_norm_module(x, groups, eps, device), x, gamma, beta, device))
+    return T.call(lambda: _forward(_group_norm_module(x, groups, eps, device), x, gamma, beta, device))
 
 
 def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
-    return _norm_call(lambda: T.vjp(_affine(_group_norm_module(x, groups, eps, device)), [x, gamma, beta], dy,
+    return T.call(lambda: T.vjp(_affine(_group_norm_module(x, groups, eps, device)), [x, gamma, beta], dy,
                                     device))
