@@ -1,5 +1,6 @@
-"""The pytest plugin: options, Hypothesis profiles, backend × device × dtype parametrization, documented
-deviations as strict xfails, replay commands on failure, and per-item statistics for the report.
+"""The pytest plugin: options, Hypothesis profiles, backend × device × dtype parametrization, the catalogue entries
+covering each item (replayed first, then their regions routed: dlspec/deviations), replay commands on failure, and
+per-item statistics for the report.
 
 Loaded by the repository's conftest.py, and by `dlspec audit` with `-p dlspec.pytest_plugin`.
 """
@@ -11,7 +12,7 @@ import os
 import re
 import shlex
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -22,12 +23,15 @@ from .env import pin_threads
 from .impls import BackendError, Unsupported, entry_point_names, installed, load, load_module, not_installed
 from .impls.interface import Backend
 from .properties.harness import Case, Impl, Property
-from .testing import DeviationConfirmed
+from .testing import replay_examples
 
 # Set before any framework is imported (adapters are imported lazily, at configure time).
 pin_threads()
 
-_SUPPRESS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+# filter_too_much: cases inside a catalogued region without a behaviour are discarded (dlspec.testing.check_case);
+# an item whose cases mostly fall there still gets its full budget of checked cases, only more slowly.
+_SUPPRESS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+             HealthCheck.filter_too_much]
 settings.register_profile("dev", max_examples=25, deadline=None, print_blob=True, suppress_health_check=_SUPPRESS)
 settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True, derandomize=True, database=None,
                           suppress_health_check=_SUPPRESS)
@@ -39,7 +43,6 @@ BACKENDS = pytest.StashKey[list[Backend]]()
 DEVIATIONS = pytest.StashKey[list[catalogue.Deviation]]()
 MATCHED = pytest.StashKey[set[str]]()
 PROFILE = pytest.StashKey[str]()
-DEVIATION = pytest.StashKey[catalogue.Deviation]()
 REPORT_PATHS = pytest.StashKey[list]()
 COLLECTED = pytest.StashKey[set[tuple[str, str]]]()  # (property, backend) pairs with a runnable item
 _CONFIG: list[pytest.Config] = []          # the session's config, for hooks that do not receive it
@@ -52,6 +55,7 @@ class ImplParam:
     backend: Backend
     device: str
     dtype: str
+    deviations: tuple[catalogue.Deviation, ...] = field(default=(), compare=False)
 
     def __repr__(self) -> str:
         return f"{self.backend.name}-{self.device}-{self.dtype}"
@@ -115,7 +119,6 @@ def _select_backends(config: pytest.Config) -> list[Backend]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "dlspec_property(prop): a dlspec property, parametrized over implementations")
-    config.addinivalue_line("markers", "dlspec_deviation(entry): the catalogue entry that makes this item xfail")
     profile = config.getoption("hypothesis_profile", None) or ("ci" if os.environ.get("CI") else "dev")
     if profile in PROFILES:
         settings.load_profile(profile)
@@ -187,21 +190,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         for device in devices:
             for dtype in dtypes:
                 marks = []
+                entries: tuple[catalogue.Deviation, ...] = ()
                 reasons = [r for op in prop.ops if (r := backend.skip_reason(op, device, dtype))]
                 if reasons:
                     marks.append(pytest.mark.skip(reason=reasons[0]))
                 else:
                     collected.add((prop.name, backend.name))
-                    for dev in config.stash[DEVIATIONS]:
-                        if dev.applies(backend.name, prop.name, device, dtype):
-                            config.stash[MATCHED].add(dev.id)
-                            marks.append(pytest.mark.xfail(
-                                strict=True, raises=DeviationConfirmed,
-                                reason=f"documented deviation {dev.id}: {dev.reason} "
-                                       f"({dev.api}, observed with {backend.framework} {dev.observed})"))
-                            marks.append(pytest.mark.dlspec_deviation(dev))
-                            break
-                p = ImplParam(backend, device, dtype)
+                    entries = tuple(d for d in config.stash[DEVIATIONS]
+                                    if d.applies(backend.name, prop.name, device, dtype))
+                    config.stash[MATCHED].update(d.id for d in entries)
+                p = ImplParam(backend, device, dtype, entries)
                 params.append(pytest.param(p, id=repr(p), marks=marks))
     if not params:
         params.append(pytest.param(None, id="no-backend",
@@ -212,38 +210,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def impl(request: pytest.FixtureRequest) -> Impl:
     p: ImplParam = request.param
-    return Impl(p.backend, p.device, p.dtype)
-
-
-def _deviation_of(item: pytest.Item) -> catalogue.Deviation | None:
-    m = item.get_closest_marker("dlspec_deviation")
-    return m.args[0] if m else None
+    return Impl(p.backend, p.device, p.dtype, p.deviations)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object | None:
-    """For a documented deviation, replay its catalogued example first (see dlspec/deviations)."""
-    dev = _deviation_of(pyfuncitem)
-    if dev is None:
+    """Replay the catalogued examples of the entries covering the item first (see dlspec/deviations), then let
+    the search run, unless an entry covers the whole input space with nothing to check there."""
+    impl = pyfuncitem.funcargs.get("impl") if hasattr(pyfuncitem, "funcargs") else None
+    if not isinstance(impl, Impl) or not impl.deviations:
         return None
     prop: Property = pyfuncitem.get_closest_marker("dlspec_property").args[0]
-    impl: Impl = pyfuncitem.funcargs["impl"]
-    case = Case.from_example(dev.example)
     try:
-        prop.check(impl, case)
+        search = replay_examples(prop, impl)
     except Unsupported as e:
         pytest.skip(f"{impl.id}: {e}")
-    except Exception as e:
-        documented_error = dev.raises and any(c.__name__ == dev.raises for c in type(e).__mro__)
-        if not isinstance(e, AssertionError) and not documented_error:
-            raise
-        message = f"{type(e).__name__}: {e}"
-        if dev.match and not re.search(dev.match, message):
-            raise AssertionError(
-                f"deviation {dev.id}: the example failed, but not as documented (expected /{dev.match}/): {message}"
-            ) from e
-        raise DeviationConfirmed(f"{dev.id} reproduced on {case!r}: {message}") from e
-    return None  # the example passed: run the full search (see the module docstring of dlspec.deviations)
+    return None if search else True
 
 
 def replay_command(item: pytest.Item) -> str:
@@ -272,13 +254,11 @@ def _item_record(item: pytest.Item) -> dict | None:
     if marker is None or not isinstance(param, ImplParam):
         return None
     prop: Property = marker.args[0]
-    dev = _deviation_of(item)
     return {
         "property": prop.name, "family": prop.family, "doc": prop.doc,
         "backend": param.backend.name, "framework": param.backend.framework, "version": param.backend.version,
         "device": param.device, "dtype": param.dtype,
-        "deviation": None if dev is None else {k: getattr(dev, k) for k in (
-            "id", "backend", "property", "observed", "api", "spec", "behaviour", "reason", "example")},
+        "deviations": [d.as_record() for d in param.deviations],
         "replay": replay_command(item),
     }
 
@@ -291,7 +271,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if record is not None:
         impl = item.funcargs.get("impl") if hasattr(item, "funcargs") else None
         if report.when == "call" and isinstance(impl, Impl):
-            record.update(examples=impl.stats.examples, errors_eps=impl.stats.err_eps, used=impl.stats.used)
+            st = impl.stats
+            record.update(examples=st.examples, errors_eps=st.err_eps, used=st.used, confirmed=list(st.confirmed),
+                          checked={"spec": st.spec, "behaviour": dict(st.behaviour), "region": dict(st.region)})
+            if report.failed and st.last_case is not None:
+                record["counterexample"] = repr(st.last_case)  # the last case run: Hypothesis' minimal one
         report.user_properties.append(("dlspec", record))
     if report.when == "call" and report.failed and "impl" in getattr(item, "fixturenames", ()):
         report.sections.append(("dlspec replay", f"Replay this failure with:\n  {replay_command(item)}\n"
@@ -299,7 +283,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                                 "if printed, replays it exactly)"))
 
 
-_DRAW = re.compile(r"Draw \d+ \(case\): (Case\(.*\))")
 _REPRODUCE = re.compile(r"(@reproduce_failure\([^)]*\))")
 
 
@@ -307,8 +290,6 @@ def _outcome(report: pytest.TestReport) -> str | None:
     if report.when == "setup":
         return "skip" if report.skipped else ("fail" if report.failed else None)
     if report.when == "call":
-        if hasattr(report, "wasxfail"):
-            return "deviation" if report.skipped else "fail"  # a strict XPASS is reported failed
         return "pass" if report.passed else ("skip" if report.skipped else "fail")
     return "fail" if report.failed else None  # teardown
 
@@ -328,16 +309,18 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     reason = None
     if outcome == "skip" and isinstance(report.longrepr, tuple):
         reason = str(report.longrepr[2]).removeprefix("Skipped: ")
-    elif outcome == "deviation":
-        reason = report.wasxfail
     elif outcome == "fail":
         crash = getattr(report.longrepr, "reprcrash", None)
         reason = crash.message.splitlines()[0] if crash is not None and crash.message else text.splitlines()[-1:]
         reason = reason if isinstance(reason, str) else " ".join(reason)
-    draws = _DRAW.findall(text)
-    counterexample = "; ".join(draws) if draws else None
-    if outcome == "deviation" and rec.get("deviation"):
-        counterexample = repr(Case.from_example(rec["deviation"]["example"]))
+    confirmed = [d for d in rec.get("deviations", []) if d["id"] in rec.get("confirmed", ())]
+    counterexample = rec.get("counterexample")
+    if outcome == "pass" and confirmed:
+        # conforms outside the documented regions, and each documented deviation reproduced on its example
+        outcome = "deviation"
+        reason = "; ".join(f"documented deviation {d['id']}: {d['reason']} (region: {d['region_text']})"
+                           for d in confirmed)
+        counterexample = repr(Case.from_example(confirmed[0]["example"])) if confirmed[0]["example"] else None
     reproduce = _REPRODUCE.search(text)
     errors = rec.pop("errors_eps", None) or {}
     used = rec.pop("used", None) or {}
@@ -348,7 +331,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         "budget_used": max(used.values(), default=None), "errors_eps": errors, "reason": reason,
         "counterexample": counterexample, "reproduce": reproduce.group(1) if reproduce else None,
         "replay": rec["replay"] if outcome in ("fail", "deviation") else None,
-        "deviation": rec["deviation"] if outcome == "deviation" else None, "nodeid": report.nodeid,
+        "deviation": confirmed[0] if outcome == "deviation" else None, "deviations": confirmed,
+        "checked": rec.get("checked"), "nodeid": report.nodeid,
         "seconds": round(report.duration, 4) if report.when == "call" else None,
         "_impl": {k: rec[k] for k in ("backend", "framework", "version", "device", "dtype")},
     }
@@ -385,7 +369,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     # a backend that lacks the property's ops (or a framework split over `dlspec audit`'s processes) is no evidence.
     unused = [d for d in config.stash[DEVIATIONS]
               if d.id not in config.stash[MATCHED]
-              and any(fnmatch.fnmatchcase(n, d.backend) and (d.property, n) in collected for n in selected)]
+              and any(any(fnmatch.fnmatchcase(n, b) for b in d.backends) and (p, n) in collected
+                      for n in selected for p in d.properties)]
     # Only meaningful for properties that were collected in full; -k/--dtypes/--devices narrow what can match.
     narrowed = any(config.getoption(o) for o in ("keyword", "dtypes", "devices", "shard"))
     if unused and not narrowed:

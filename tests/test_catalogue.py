@@ -27,7 +27,8 @@ def test_an_entry_parses_and_matches_by_glob():
     [d] = deviations.parse(ENTRY, "t.toml")
     assert d.applies("torch:functional", "softmax_matches_spec", "cpu", "float16")
     assert not d.applies("jax:lax", "softmax_matches_spec", "cpu", "float16")
-    assert Case.from_example(d.example).x.shape == (1, 2)
+    assert Case.from_example(d.examples[0].case).x.shape == (1, 2)
+    assert d.everywhere  # no region given: the whole input space of the items it covers
 
 
 def test_an_entry_missing_its_example_is_rejected():
@@ -39,5 +40,7 @@ def test_shipped_entries_name_existing_properties_and_backends():
     props = {p.name for p in all_properties()}
     frameworks = {name.split(":")[0] for name in BUILTIN}
     for d in deviations.load():
-        assert d.property in props, f"{d.source}: {d.id} names no property {d.property!r}"
-        assert d.backend.split(":")[0] in frameworks, f"{d.source}: {d.id} names no backend {d.backend!r}"
+        for p in d.properties:
+            assert p in props, f"{d.source}: {d.id} names no property {p!r}"
+        for b in d.backends:
+            assert b.split(":")[0] in frameworks, f"{d.source}: {d.id} names no backend {b!r}"
