@@ -17,6 +17,10 @@ behaves = "biased_running_variance"   # optional: what the framework does there,
                                       #   in dlspec/deviations/behaviours.py or "package.module:function"
 raises = "ValueError"          # optional: inside the region the framework raises this (a behaviour too)
 match = "regex"                # optional: the failure (or the raised message) must match this
+class = "accuracy-limit"       # bug | convention | accuracy-limit, and `class_why`, one sentence why
+upstream = { status = "issue", ref = "https://…", title = "…", note = "…" }
+                               # status: issue (ref: the issue, PR or commit) | documented (ref: the doc, title:
+                               #   its sentence) | not-found (note: the queries tried, and the date searched)
 
 [[deviation.examples]]         # the minimal examples (one or more); the single-example form
 property = "batch_norm_running_stats_matches_spec"   #   `example = { … }` is still accepted
@@ -59,7 +63,11 @@ else:  # Python 3.10: the same parser, from PyPI (a dependency there)
 
 REQUIRED = ("id", "backend", "property", "observed", "api", "spec", "behaviour", "reason")
 OPTIONAL = ("dtypes", "devices", "match", "raises", "region", "region_args", "region_doc", "behaves",
-            "example", "examples")
+            "example", "examples", "class", "class_why", "upstream")
+CLASSES = ("bug", "convention", "accuracy-limit")
+"""bug: the framework's own documentation or other kernels say otherwise; convention: documented, the spec picks
+another; accuracy-limit: within what the dtype allows, not what the spec promises."""
+STATUSES = ("issue", "documented", "not-found")
 EVERYWHERE = "everywhere"
 
 
@@ -113,6 +121,9 @@ class Deviation:
     region_args: dict[str, Any] = field(default_factory=dict)
     region_doc: str | None = None
     behaves: str | None = None
+    kind: str | None = None               # the entry's `class` (a keyword in Python)
+    class_why: str | None = None
+    upstream: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     # -- which items -------------------------------------------------------------------------------------------
@@ -166,7 +177,9 @@ class Deviation:
                 "property": ", ".join(self.properties), "observed": self.observed,
                 "api": self.api, "spec": self.spec, "behaviour": self.behaviour, "reason": self.reason,
                 "region": self.region, "region_text": self.region_text(), "behaves": self.behaves or self.raises,
-                "example": self.examples[0].case if self.examples else None, "source": self.source}
+                "example": self.examples[0].case if self.examples else None, "source": self.source,
+                "class": self.kind, "class_why": self.class_why, "upstream": dict(self.upstream),
+                "dtypes": list(self.dtypes) if self.dtypes else None}
 
 
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
@@ -221,8 +234,15 @@ def parse(text: str, source: str) -> list[Deviation]:
             region_args=dict(entry.get("region_args", {})),
             region_doc=entry.get("region_doc"),
             behaves=entry.get("behaves"),
+            kind=entry.get("class"),
+            class_why=entry.get("class_why"),
+            upstream=dict(entry.get("upstream", {})),
             extra={k: v for k, v in entry.items() if k not in known},
         )
+        if dev.kind is not None and dev.kind not in CLASSES:
+            raise CatalogueError(f"{where}: class {dev.kind!r} is not one of {', '.join(CLASSES)}")
+        if dev.upstream and dev.upstream.get("status") not in STATUSES:
+            raise CatalogueError(f"{where}: upstream.status must be one of {', '.join(STATUSES)}")
         if not dev.everywhere:
             dev.region_fn()  # fail at load time, with the entry's name, not in the middle of a search
         dev.behaves_fn()
