@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from . import deviations as catalogue
+from . import faults
 from .dtypes import FLOAT_DTYPES
 from .env import pin_threads
 from .impls import BackendError, Unsupported, entry_point_names, installed, load, load_module, not_installed
@@ -352,6 +353,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         "seconds": round(report.duration, 4) if report.when == "call" else None,
         "_impl": {k: rec[k] for k in ("backend", "framework", "version", "device", "dtype")},
     }
+    faults.row_finished(results[report.nodeid])
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

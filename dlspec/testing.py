@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from . import faults
 from .impls.interface import Unsupported
 from .properties.harness import Impl, Property
 
@@ -25,6 +26,7 @@ def bind(prop: Property) -> Callable[..., None]:
     def test(impl: Impl, data: st.DataObject) -> None:
         impl.stats.examples += 1
         case = data.draw(prop.cases(impl.dtype), label="case")
+        faults.about_to_run(impl, case)
         try:
             prop.check(impl, case)
         except Unsupported as e:

@@ -1,0 +1,99 @@
+"""The child side of a supervised audit (`dlspec audit`, see dlspec/audit.py): what a pytest process writes down so
+that its parent loses nothing when it crashes, hangs or is interrupted.
+
+The parent sets DLSPEC_FAULTS_STREAM to a file; this process appends one JSON line per event and flushes it, so the
+file survives a segfault, an abort or a SIGKILL:
+
+    {"k": "start", "nodeid": ..., "item": {property, family, backend, device, dtype, ...}, "t": unix time}
+    {"k": "row", "row": {report row}}                                     each report row as the item logs it
+    {"k": "finish", "nodeid": ...}
+
+Before each example's backend calls, the example is written over the start of the file STREAM + ".case" with one
+pwrite(2), `{"nodeid": ..., "n": 3, "case": "Case(x=[[...]], axis=-1)"}` and a newline (a shorter case leaves
+the end of a longer one after its newline, which the reader ignores): the file stays one case long, whatever
+the number of examples, and its modification time is when the example began (the parent's clock for hangs).
+
+DLSPEC_FAULTS_SKIP names a file of node ids (one a line) to deselect: the items a crashed process already ran,
+and the one that crashed it, as pytest-xdist does when it replaces a worker. DLSPEC_MEMORY_LIMIT (bytes) caps
+this process's address space (RLIMIT_AS), so a runaway allocation raises MemoryError with its case instead of
+taking the machine down.
+
+Loaded with `-p dlspec.faults`; outside a supervised audit every function here returns at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any, TextIO
+
+import pytest
+
+STREAM = "DLSPEC_FAULTS_STREAM"
+SKIP = "DLSPEC_FAULTS_SKIP"
+MEMORY_LIMIT = "DLSPEC_MEMORY_LIMIT"
+
+CASE_SUFFIX = ".case"
+
+_stream: TextIO | None = None
+_case_fd: int | None = None
+_nodeid = ""
+
+
+def _emit(event: dict[str, Any]) -> None:
+    if _stream is not None:
+        _stream.write(json.dumps(event, default=repr) + "\n")
+        _stream.flush()  # one write(2): in the file even if the next instruction segfaults
+
+
+def about_to_run(impl: Any, case: Any) -> None:
+    """Record the example about to run (called by dlspec.testing.bind right after the case is drawn)."""
+    if _case_fd is not None:
+        line = json.dumps({"nodeid": _nodeid, "n": impl.stats.examples, "case": repr(case)}) + "\n"
+        os.pwrite(_case_fd, line.encode(), 0)
+
+
+def row_finished(row: dict[str, Any]) -> None:
+    """Stream a finished report row (called by the plugin's pytest_runtest_logreport)."""
+    if _stream is not None:
+        _emit({"k": "row", "row": row})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _stream, _case_fd
+    path = os.environ.get(STREAM)
+    if path:
+        _stream = open(path, "a", encoding="utf-8")  # open for the life of the process
+        _case_fd = os.open(path + CASE_SUFFIX, os.O_WRONLY | os.O_CREAT, 0o644)
+    limit = os.environ.get(MEMORY_LIMIT)
+    if limit:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (int(limit), resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    path = os.environ.get(SKIP)
+    if not path or not os.path.exists(path):
+        return
+    with open(path, encoding="utf-8") as f:
+        done = {line.strip() for line in f if line.strip()}
+    drop = [i for i in items if i.nodeid in done]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = [i for i in items if i.nodeid not in done]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    global _nodeid
+    _nodeid = item.nodeid
+    if _stream is not None:
+        from .pytest_plugin import _item_record
+
+        _emit({"k": "start", "nodeid": item.nodeid, "item": _item_record(item), "t": time.time()})
+
+
+def pytest_runtest_logfinish(nodeid: str) -> None:
+    _emit({"k": "finish", "nodeid": nodeid})
