@@ -13,155 +13,30 @@
 
 from __future__ import annotations
 
-import json
+import argparse
+import importlib
 import os
 import shlex
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from hypothesis import settings
+
 from . import faults
 from . import report as rep
+from .parts import Part, describe_exit
 
 POLL_S = 0.1
-CHECKPOINT_S = 30.0
 GRACE_S = 5.0  # for a part to stop after SIGINT, or to dump its traceback after SIGABRT, before SIGKILL
+CHECKPOINT_S = 30.0
 
 
 class Interrupted(Exception):
     """Ctrl-C or a termination signal reached `dlspec audit`."""
-
-
-def describe_exit(rc: int) -> str:
-    if rc < 0:
-        try:
-            return f"{signal.Signals(-rc).name} (exit {rc})"
-        except ValueError:
-            return f"signal {-rc} (exit {rc})"
-    return f"exit status {rc}"
-
-
-def replay_command(nodeid: str, case: str, modules: list[str], timeout: float) -> str:
-    return shlex.join(["python", "-m", "dlspec.cli", "replay", nodeid, "--case", case,
-                       *(f"--backend-module={m}" for m in modules), f"--timeout={timeout:g}"])
-
-
-class Part:
-    """One pytest process (restarted after a crash or a hang) and what it has streamed."""
-
-    def __init__(self, index: int, total: int, label: str, cmd: list[str], work: Path, modules: list[str],
-                 env: dict[str, str]) -> None:
-        self.index, self.total, self.label, self.cmd, self.modules = index, total, label, cmd, modules
-        self.stream, self.skip, self.log = (work / f"part{index}.{ext}" for ext in ("jsonl", "skip", "log"))
-        self.env = {**env, faults.STREAM: str(self.stream), faults.SKIP: str(self.skip)}
-        self.offset = 0
-        self.current: dict[str, Any] | None = None
-        self.done: set[str] = set()
-        self.rows: dict[str, dict[str, Any]] = {}
-        self.exits: list[int] = []
-        self.ended: str | None = None  # why this part stopped before running all its items
-        self.proc: subprocess.Popen | None = None
-        self.log_start = 0
-
-    @property
-    def name(self) -> str:
-        return f"dlspec audit [{self.index + 1}/{self.total}]"
-
-    def start(self) -> None:
-        self.skip.write_text("".join(f"{n}\n" for n in sorted(self.done)), encoding="utf-8")
-        self.log_start = self.log.stat().st_size if self.log.exists() else 0
-        with open(self.log, "ab") as log:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env,
-                                         start_new_session=True)  # Ctrl-C reaches us; we stop the parts
-        self.current = None
-
-    def read(self) -> None:
-        if not self.stream.exists():
-            return
-        with open(self.stream, "rb") as f:
-            f.seek(self.offset)
-            data = f.read()
-        end = data.rfind(b"\n") + 1  # a line cut by a crash is not an event
-        self.offset += end
-        for line in data[:end].decode("utf-8").splitlines():
-            e = json.loads(line)
-            if e["k"] == "start":
-                self.current = {"nodeid": e["nodeid"], "item": e["item"], "t": e["t"], "case": None, "n": None}
-            elif e["k"] == "row":
-                self.rows[e["row"]["nodeid"]] = e["row"]
-            elif e["k"] == "finish":
-                self.done.add(e["nodeid"])
-                self.current = None
-
-    def last_progress(self) -> float:
-        """When the item in flight, or its latest example, began."""
-        assert self.current is not None
-        try:
-            return max(self.current["t"], os.stat(str(self.stream) + faults.CASE_SUFFIX).st_mtime)
-        except FileNotFoundError:
-            return self.current["t"]
-
-    def read_case(self) -> None:
-        """The example the item in flight was running when its process ended (faults.about_to_run)."""
-        assert self.current is not None
-        try:
-            with open(str(self.stream) + faults.CASE_SUFFIX, "rb") as f:
-                record = json.loads(f.read().split(b"\n", 1)[0])
-        except (OSError, ValueError):
-            return
-        if record["nodeid"] == self.current["nodeid"]:
-            self.current.update(case=record["case"], n=record["n"])
-
-    def output_tail(self, lines: int = 40) -> str:
-        """The end of this process's output: from faulthandler's report, if it wrote one, else the last lines."""
-        with open(self.log, "rb") as f:
-            f.seek(self.log_start)
-            text = f.read().decode("utf-8", "replace")
-        at = text.rfind("Fatal Python error")
-        return "\n".join(text[at:].splitlines()[:lines] if at >= 0 else text.splitlines()[-lines:])
-
-    def fault(self, outcome: str, why: str, timeout: float) -> dict[str, Any]:
-        """The row of the item in flight, crashed or hung, and the item marked done for the restart."""
-        cur = self.current
-        assert cur is not None
-        self.read_case()
-        item, nodeid = cur["item"] or {}, cur["nodeid"]
-        case = cur["case"]
-        if case is None and item.get("deviation"):  # it died replaying the catalogued example
-            from .properties.harness import Case
-
-            case = repr(Case.from_example(item["deviation"]["example"]))
-        where = f"example {cur['n']}" if cur["n"] else "before its first example"
-        impl = {k: item.get(k) for k in ("backend", "framework", "version", "device", "dtype")}
-        row = {"property": item.get("property", nodeid), "family": item.get("family", "?"), "doc": item.get("doc", ""),
-               "implementation": "{backend}-{device}-{dtype}".format(**impl), "outcome": outcome,
-               "examples": cur["n"], "max_error_eps": None, "budget_used": None, "errors_eps": {},
-               "reason": f"{why} in {where}", "counterexample": case, "reproduce": None,
-               "replay": replay_command(nodeid, case, self.modules, timeout) if case else item.get("replay"),
-               "deviation": None, "nodeid": nodeid, "seconds": None, "output": self.output_tail(), "_impl": impl}
-        self.rows[nodeid] = row
-        self.done.add(nodeid)
-        self.current = None
-        return row
-
-    def stop(self, sig: int) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
-
-    def wait(self, seconds: float) -> int:
-        assert self.proc is not None
-        try:
-            return self.proc.wait(seconds)
-        except subprocess.TimeoutExpired:
-            self.stop(signal.SIGKILL)
-            return self.proc.wait()
 
 
 def _raise_interrupted(signum: int, _frame: object) -> None:
@@ -210,13 +85,21 @@ def supervise(parts: list[Part], *, timeout: float, report_dir: Path | None, run
     reasons += [f"{p.name} ({p.label}): {p.ended}" for p in parts if p.ended]
     if report_dir:
         _write(parts, report_dir, run, "; ".join(reasons) or None)
+    return _exit_code(parts, interrupted=bool(interrupted))
+
+
+def _exit_code(parts: list[Part], *, interrupted: bool) -> int:
+    """pytest's codes: 2 interrupted, 3 or 4 a part's internal or usage error, 1 any finding or a part that died
+    outside an item, 5 nothing ran, else 0. From the rows, so findings of a process that crashed later count."""
     if interrupted:
         return 2
-    codes = [c for p in parts for c in p.exits[-1:]]
-    failing = [c for c in codes if c not in (0, 5)]
-    if faulty or any(c < 0 for c in failing):
-        failing.append(1)
-    return max((c for c in failing if c > 0), default=0) or (5 if codes and all(c == 5 for c in codes) else 0)
+    ended = [p.exits[-1] for p in parts if p.ended and p.exits]
+    rows = [r for p in parts for r in p.rows.values()]
+    if any(c > 1 for c in ended):
+        return max(c for c in ended if c > 1)
+    if ended or any(r["outcome"] in ("fail", "crashed", "hung") for r in rows):
+        return 1
+    return 5 if not rows and all(p.exits[-1:] == [5] for p in parts) else 0
 
 
 def _step(p: Part, timeout: float, running: list[Part]) -> None:
@@ -279,3 +162,38 @@ def work_dir(report: str | None) -> tuple[Path, tempfile.TemporaryDirectory | No
         return path, None
     tmp = tempfile.TemporaryDirectory(prefix="dlspec-audit-")
     return Path(tmp.name), tmp
+
+
+def run(args: argparse.Namespace, passthrough: list[str]) -> int:
+    """`dlspec audit`: the backends in `--jobs` groups, one supervised part each (see the module docstring)."""
+    from .cli import _audit_command, _groups
+    from .impls import entry_point_names, installed
+
+    modules = args.backend_module or []
+    if args.jobs <= 1:
+        groups: list[list[str] | None] = [None]  # one process: --backends as given (default: all installed)
+    else:
+        tokens = [t.strip() for t in args.backends.split(",") if t.strip()] if args.backends else [
+            *installed(), *entry_point_names()]
+        groups = list(_groups(tokens, args.jobs))
+    env = os.environ.copy()
+    if args.memory_limit:
+        env[faults.MEMORY_LIMIT] = str(int(args.memory_limit * 2**30))
+    work, tmp = work_dir(args.report)
+    parts = []
+    for i, group in enumerate(groups):
+        backends = args.backends if group is None else ",".join(group)
+        cmd = _audit_command(args, passthrough, backends=backends, modules=modules if i == 0 else [])
+        label = ",".join([*(group or [backends or "all installed"]), *(modules if i == 0 else [])])
+        parts.append(Part(i, len(groups), label, cmd, work, modules if i == 0 else [], env))
+        print(f"{parts[-1].name}:", shlex.join(cmd), flush=True)
+    importlib.import_module("dlspec.pytest_plugin")  # registers the Hypothesis profiles
+    seed = next((a.split("=", 1)[1] for a in passthrough if a.startswith("--hypothesis-seed=")), None)
+    info = rep.run_info(profile=args.profile, max_examples=settings.get_profile(args.profile).max_examples,
+                        seed=seed, label=args.report_label)
+    try:
+        return supervise(parts, timeout=args.example_timeout, report_dir=Path(args.report) if args.report else None,
+                         run=info)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()

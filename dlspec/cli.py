@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 from pathlib import Path
 
@@ -92,7 +91,9 @@ def _audit_command(args: argparse.Namespace, passthrough: list[str], *, backends
 def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
     if args.open and not args.report:
         args.report = "reports"
-    code = _run_audit(args, passthrough)
+    from .audit import run
+
+    code = run(args, passthrough)
     if args.open:
         import webbrowser
 
@@ -100,47 +101,6 @@ def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
         if not webbrowser.open(page.as_uri()):
             print(f"dlspec audit: no browser to open; the report is {page}")
     return code
-
-
-def _run_audit(args: argparse.Namespace, passthrough: list[str]) -> int:
-    from . import audit
-    from .impls import entry_point_names, installed
-
-    modules = args.backend_module or []
-    if args.jobs <= 1:
-        groups: list[list[str] | None] = [None]  # one process: --backends as given (default: all installed)
-    else:
-        tokens = [t.strip() for t in args.backends.split(",") if t.strip()] if args.backends else [
-            *installed(), *entry_point_names()]
-        groups = list(_groups(tokens, args.jobs))
-    env = os.environ.copy()
-    if args.memory_limit:
-        env[audit.faults.MEMORY_LIMIT] = str(int(args.memory_limit * 2**30))
-    work, tmp = audit.work_dir(args.report)
-    parts = []
-    for i, group in enumerate(groups):
-        backends = args.backends if group is None else ",".join(group)
-        cmd = _audit_command(args, passthrough, backends=backends, modules=modules if i == 0 else [])
-        label = ",".join([*(group or [backends or "all installed"]), *(modules if i == 0 else [])])
-        parts.append(audit.Part(i, len(groups), label, cmd, work, modules if i == 0 else [], env))
-        print(f"{parts[-1].name}:", shlex.join(cmd), flush=True)
-    import importlib
-
-    from hypothesis import settings
-
-    from . import report as rep
-
-    importlib.import_module("dlspec.pytest_plugin")  # registers the Hypothesis profiles
-
-    seed = next((a.split("=", 1)[1] for a in passthrough if a.startswith("--hypothesis-seed=")), None)
-    run = rep.run_info(profile=args.profile, max_examples=settings.get_profile(args.profile).max_examples,
-                       seed=seed, label=args.report_label)
-    try:
-        return audit.supervise(parts, timeout=args.example_timeout,
-                               report_dir=Path(args.report) if args.report else None, run=run)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
 
 
 def _coverage(backends: list) -> None:

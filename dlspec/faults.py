@@ -92,7 +92,10 @@ def pytest_runtest_protocol(item: pytest.Item) -> None:
     if _stream is not None:
         from .pytest_plugin import _item_record
 
-        _emit({"k": "start", "nodeid": item.nodeid, "item": _item_record(item), "t": time.time()})
+        callspec = getattr(item, "callspec", None)
+        backend = getattr(callspec.params.get("impl"), "backend", None) if callspec else None
+        _emit({"k": "start", "nodeid": item.nodeid, "item": _item_record(item), "t": time.time(),
+               "origin": getattr(backend, "origin", None)})
 
 
 def pytest_runtest_logfinish(nodeid: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ast
 import math
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ def add_replay_arguments(p: argparse.ArgumentParser) -> None:
                                   "float32]'")
     p.add_argument("--case", required=True, help="the case, as the report prints it: 'Case(x=[[...]], axis=-1)'")
     p.add_argument("--backend-module", action="append", default=[], help="an out-of-tree backend module")
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds before the case counts as hung (default 60)")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds the case may run (imports not counted) before it counts as hung (default 60)")
     p.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
 
 
@@ -47,7 +49,7 @@ def parse_case(text: str) -> Any:
     return Case.from_example({k.arg: value(k.value) for k in call.keywords})
 
 
-def _run_case(nodeid: str, case_text: str, modules: list[str]) -> None:
+def _run_case(nodeid: str, case_text: str, modules: list[str], timeout: float) -> None:
     import faulthandler
     import importlib
 
@@ -65,25 +67,28 @@ def _run_case(nodeid: str, case_text: str, modules: list[str]) -> None:
     [prop] = [m.args[0] for m in getattr(getattr(module, test_name), "pytestmark", []) if m.name == "dlspec_property"]
     backends = [b for b in (load_module(m) for m in modules) if b.name == name] or [load(name)]
     case = parse_case(case_text)
+    impl = Impl(backends[0], device, dtype)
     print(f"dlspec replay: {prop.name} on {name}-{device}-{dtype} with {case!r}", flush=True)
-    prop.check(Impl(backends[0], device, dtype), case)
+    faulthandler.dump_traceback_later(timeout)  # where it is stuck, then SIGALRM's default action ends it
+    signal.setitimer(signal.ITIMER_REAL, timeout + 0.5)
+    prop.check(impl, case)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    faulthandler.cancel_dump_traceback_later()
 
 
 def run_replay(args: argparse.Namespace) -> int:
     if args.in_process:
-        _run_case(args.nodeid, args.case, args.backend_module)
+        _run_case(args.nodeid, args.case, args.backend_module, args.timeout)
         print("dlspec replay: passed", flush=True)
         return 0
     cmd = [sys.executable, "-m", "dlspec.cli", "replay", args.nodeid, "--case", args.case, "--in-process",
-           *(f"--backend-module={m}" for m in args.backend_module)]
-    try:
-        rc = subprocess.run(cmd, timeout=args.timeout).returncode
-    except subprocess.TimeoutExpired:
-        print(f"dlspec replay: HUNG: no result after {args.timeout:g} s (killed)", flush=True)
-        return 1
-    from .audit import describe_exit
+           f"--timeout={args.timeout:g}", *(f"--backend-module={m}" for m in args.backend_module)]
+    rc = subprocess.run(cmd).returncode
+    from .parts import describe_exit
 
-    if rc < 0:
+    if rc == -signal.SIGALRM:
+        print(f"dlspec replay: HUNG: no result after {args.timeout:g} s (killed)", flush=True)
+    elif rc < 0:
         print(f"dlspec replay: CRASHED: the process died by {describe_exit(rc)}", flush=True)
     elif rc:
         print(f"dlspec replay: FAILED ({describe_exit(rc)}): the error is above", flush=True)

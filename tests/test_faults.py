@@ -84,7 +84,8 @@ def test_a_crash_or_hang_carries_the_process_output_and_a_case_level_replay(faul
     for fault in ("segfault", "abort", "infinite_loop"):
         row = rows[f"{KEEPS}[faulty:{fault}-cpu-float32]"]
         assert "Fatal Python error" in row["output"] and "faulty_" in row["output"]  # faulthandler: where it was
-        assert row["replay"].startswith("python -m dlspec.cli replay ") and "--backend-module=faulty_" in row["replay"]
+        assert row["replay"].startswith("python -m dlspec.cli replay ")
+        assert f"--backend-module=faulty_{fault}" in row["replay"] and row["replay"].count("--backend-module") == 1
 
 
 def test_the_report_colours_crashed_and_hung_cells(faulty_audit):
@@ -143,3 +144,16 @@ def test_ctrl_c_stops_the_parts_and_leaves_a_partial_report(tmp_path):
     assert "stopped while running" in report["run"]["incomplete"]
     assert rows[f"{KEEPS}[numpy-cpu-float32]"]["outcome"] == "pass"
     assert "Incomplete run" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_case_is_read_back_from_its_repr():
+    import numpy as np
+
+    from dlspec.properties.harness import Case
+
+    case = Case(x=np.array([[1.5, -np.inf], [np.nan, -0.0]]), labels=np.array([0, 2]), kernel=(2, 2), mode="same")
+    back = parse_case(repr(case))
+    assert repr(back) == repr(case) and back.labels.dtype == np.int64 and back.kernel == (2, 2)
+    assert np.signbit(back.x[1, 1]) and np.isnan(back.x[1, 0])
+    with pytest.raises(ValueError, match="not a Case"):
+        parse_case("__import__('os').system('true')")
