@@ -32,7 +32,7 @@ from .parts import Part, describe_exit
 
 POLL_S = 0.1
 GRACE_S = 5.0  # for a part to stop after SIGINT, or to dump its traceback after SIGABRT, before SIGKILL
-CHECKPOINT_S = 30.0
+CHECKPOINT_S = float(os.environ.get("DLSPEC_AUDIT_CHECKPOINT_S", 30.0))  # the variable is for tests
 
 
 class Interrupted(Exception):

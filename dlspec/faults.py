@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from typing import Any, TextIO
 
@@ -66,11 +67,25 @@ def pytest_configure(config: pytest.Config) -> None:
     if path:
         _stream = open(path, "a", encoding="utf-8")  # open for the life of the process
         _case_fd = os.open(path + CASE_SUFFIX, os.O_WRONLY | os.O_CREAT, 0o644)
+        _die_with_parent()
     limit = os.environ.get(MEMORY_LIMIT)
     if limit:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (int(limit), resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def _die_with_parent() -> None:
+    """The parent runs us in a session of our own (so that Ctrl-C reaches it alone); if it is killed outright,
+    this process must not run on, orphaned: Linux's PR_SET_PDEATHSIG sends us SIGKILL when it dies."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        if os.getppid() == 1:  # it died before the call
+            os._exit(1)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -118,11 +118,12 @@ class Part:
         self.read_case()
         item, nodeid = cur["item"] or {}, cur["nodeid"]
         case = cur["case"]
-        if case is None and item.get("deviation"):  # it died replaying the catalogued example
+        where = f"example {cur['n']}" if cur["n"] else "before its first example"
+        if case is None and item.get("deviation"):  # it died replaying the catalogued example (pytest_pyfunc_call)
             from .properties.harness import Case
 
             case = repr(Case.from_example(item["deviation"]["example"]))
-        where = f"example {cur['n']}" if cur["n"] else "before its first example"
+            where = f"the catalogued example of {item['deviation']['id']}"
         impl = {k: item.get(k) for k in ("backend", "framework", "version", "device", "dtype")}
         row = {"property": item.get("property", nodeid), "family": item.get("family", "?"), "doc": item.get("doc", ""),
                "implementation": "{backend}-{device}-{dtype}".format(**impl), "outcome": outcome,

@@ -157,3 +157,34 @@ def test_a_case_is_read_back_from_its_repr():
     assert np.signbit(back.x[1, 1]) and np.isnan(back.x[1, 0])
     with pytest.raises(ValueError, match="not a Case"):
         parse_case("__import__('os').system('true')")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from Linux's /proc")
+def test_an_audit_killed_outright_leaves_its_last_checkpoint_and_no_orphan(tmp_path):
+    cmd = _audit_cmd(tmp_path, "--jobs", "1", "--backends", "numpy", "--backend-module=faulty_infinite_loop",
+                     "--example-timeout=600")
+    audit = subprocess.Popen(cmd, cwd=ROOT, env={**_env(), "DLSPEC_AUDIT_CHECKPOINT_S": "0.5"},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    report = tmp_path / "report.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and "numpy-cpu-float32" not in (report.read_text() if report.exists() else ""):
+        time.sleep(0.2)
+    children = [int(c) for c in Path(f"/proc/{audit.pid}/task/{audit.pid}/children").read_text().split()]
+    audit.kill()  # SIGKILL: no handler of dlspec's runs
+    audit.wait(timeout=60)
+    checkpoint, rows = _rows(tmp_path)
+    assert "checkpoint" in checkpoint["run"]["incomplete"]
+    assert rows[f"{KEEPS}[numpy-cpu-float32]"]["outcome"] == "pass"
+    assert children  # the part, stuck in faulty_infinite_loop's softmax, dies with its parent (PR_SET_PDEATHSIG)
+    deadline = time.time() + 30
+    while time.time() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in children)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
