@@ -166,10 +166,19 @@ def work_dir(report: str | None) -> tuple[Path, tempfile.TemporaryDirectory | No
 
 def run(args: argparse.Namespace, passthrough: list[str]) -> int:
     """`dlspec audit`: the backends in `--jobs` groups, one supervised part each (see the module docstring)."""
-    from .cli import _audit_command, _groups
+    from .cli import _audit_command, _groups, _tests_dir
     from .impls import entry_point_names, installed
 
     modules = args.backend_module or []
+    families = [f.strip() for f in (args.family or "").split(",") if f.strip()]
+    unknown = [f for f in families if not (_tests_dir() / f"test_{f}.py").exists()]
+    if unknown:
+        from .spec import FAMILY_OF
+
+        known = sorted(f for f in set(FAMILY_OF.values()) if (_tests_dir() / f"test_{f}.py").exists())
+        print(f"dlspec audit: --family {','.join(unknown)}: no such family (known: {', '.join(known)})",
+              file=sys.stderr)
+        return 4
     if args.jobs <= 1:
         groups: list[list[str] | None] = [None]  # one process: --backends as given (default: all installed)
     else:
