@@ -95,13 +95,9 @@ class Part:
     def read_case(self) -> None:
         """The example the item in flight was running when its process ended (faults.about_to_run)."""
         assert self.current is not None
-        try:
-            with open(str(self.stream) + faults.CASE_SUFFIX, "rb") as f:
-                record = json.loads(f.read().split(b"\n", 1)[0])
-        except (OSError, ValueError):
-            return
-        if record["nodeid"] == self.current["nodeid"]:
-            self.current.update(case=record["case"], n=record["n"])
+        record = faults.read_case(str(self.stream) + faults.CASE_SUFFIX)
+        if record is not None and record[0] == self.current["nodeid"]:
+            self.current.update(n=record[1], case=record[2])
 
     def output_tail(self, lines: int = 40) -> str:
         """The end of this process's output: from faulthandler's report, if it wrote one, else the last lines."""
