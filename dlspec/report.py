@@ -105,7 +105,9 @@ def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
            reports], "machine": ",".join(sorted({r["run"]["machine"] for r in reports})), "label": "merged",
            "hypothesis_profile": ",".join(sorted({r["run"]["hypothesis_profile"] for r in reports})),
            "max_examples": max(r["run"]["max_examples"] for r in reports), "seed": None,
-           "platform": "several", "python": ",".join(sorted({r["run"]["python"] for r in reports}))}
+           "platform": "several", "python": ",".join(sorted({r["run"]["python"] for r in reports})),
+           "incomplete": "; ".join(f"{label}: {r['run']['incomplete']}" for r, label in zip(reports, labels)
+                                   if r["run"].get("incomplete")) or None}
     merged = build(run, impls, results)
     merged["mutants"] = next((r["mutants"] for r in reports if r.get("mutants")), [])
     return merged

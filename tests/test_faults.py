@@ -188,3 +188,14 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_a_merge_keeps_each_runs_incompleteness():
+    from dlspec import report as rep
+
+    runs = [{**rep.run_info(profile="ci", max_examples=100, seed=None, label=label), "incomplete": why}
+            for label, why in (("cpu-job", None), ("gpu-job", "interrupted by SIGTERM after 3600 s"))]
+    merged = rep.merge([rep.build(run, {}, []) for run in runs])
+    assert merged["run"]["incomplete"] == "gpu-job: interrupted by SIGTERM after 3600 s"
+    assert "**Incomplete run**: gpu-job: interrupted by SIGTERM" in rep.markdown(merged)
+    assert rep.merge([rep.build(runs[0], {}, [])])["run"]["incomplete"] is None
