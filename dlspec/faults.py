@@ -48,7 +48,7 @@ _nodeid = ""
 def _emit(event: dict[str, Any]) -> None:
     if _stream is not None:
         _stream.write(json.dumps(event, default=repr) + "\n")
-        _stream.flush()  # one write(2): in the file even if the next instruction segfaults
+        _stream.flush()  # in the file even if the next instruction segfaults
 
 
 def about_to_run(impl: Any, case: Any) -> None:

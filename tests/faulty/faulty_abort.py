@@ -1,4 +1,5 @@
 """softmax aborts (a failed assertion in a native kernel: SIGABRT) on rows of 5 or more."""
+
 import os
 
 from _faulty import DEVICES, DTYPES, VERSION, correct_softmax, log_softmax, triggered  # noqa: F401

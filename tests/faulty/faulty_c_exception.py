@@ -1,4 +1,5 @@
 """softmax raises from NumPy's C code (ValueError: negative dimensions) on rows of 5 or more."""
+
 import numpy as np
 from _faulty import DEVICES, DTYPES, VERSION, correct_softmax, log_softmax, triggered  # noqa: F401
 

@@ -1,4 +1,5 @@
 """softmax reads address 0 (a native kernel's out-of-bounds read: SIGSEGV) on rows of 5 or more."""
+
 import ctypes
 
 from _faulty import DEVICES, DTYPES, VERSION, correct_softmax, log_softmax, triggered  # noqa: F401

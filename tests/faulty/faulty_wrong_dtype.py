@@ -1,4 +1,5 @@
 """softmax returns float64 for a float32 input (the wrong dtype) on rows of 5 or more."""
+
 import numpy as np
 from _faulty import DEVICES, DTYPES, VERSION, correct_softmax, log_softmax, triggered  # noqa: F401
 
