@@ -114,17 +114,17 @@ class Part:
         self.read_case()
         item, nodeid = cur["item"] or {}, cur["nodeid"]
         case = cur["case"]
-        where = f"example {cur['n']}" if cur["n"] else "before its first example"
+        where = f"in example {cur['n']}" if cur["n"] else "before its first example"
         if case is None and item.get("deviation"):  # it died replaying the catalogued example (pytest_pyfunc_call)
             from .properties.harness import Case
 
             case = repr(Case.from_example(item["deviation"]["example"]))
-            where = f"the catalogued example of {item['deviation']['id']}"
+            where = f"on the catalogued example of {item['deviation']['id']}"
         impl = {k: item.get(k) for k in ("backend", "framework", "version", "device", "dtype")}
         row = {"property": item.get("property", nodeid), "family": item.get("family", "?"), "doc": item.get("doc", ""),
                "implementation": "{backend}-{device}-{dtype}".format(**impl), "outcome": outcome,
                "examples": cur["n"], "max_error_eps": None, "budget_used": None, "errors_eps": {},
-               "reason": f"{why} in {where}", "counterexample": case, "reproduce": None,
+               "reason": f"{why} {where}", "counterexample": case, "reproduce": None,
                "replay": replay_command(nodeid, case, [m for m in self.modules if m == cur["origin"]], timeout)
                if case else item.get("replay"),
                "deviation": None, "nodeid": nodeid, "seconds": None, "output": self.output_tail(), "_impl": impl}
