@@ -47,7 +47,7 @@ def supervise(parts: list[Part], *, timeout: float, report_dir: Path | None, run
     """Run the parts to their end, restarting after crashes and hangs; write the report (also on Ctrl-C)."""
     previous = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     started, checkpoint = time.time(), time.time()
-    interrupted = None
+    interrupted, failed = None, False
     try:
         for p in parts:
             p.start()
@@ -60,10 +60,16 @@ def supervise(parts: list[Part], *, timeout: float, report_dir: Path | None, run
                 _write(parts, report_dir, run, "a checkpoint written while the audit was running: it ended "
                        "without writing its final report (killed)", quiet=True)
                 checkpoint = time.time()
-    except Interrupted as e:
+    except Exception as e:  # Interrupted (Ctrl-C, SIGTERM, SIGHUP), or a bug of ours: stop, keep what ran
         for s in previous:
             signal.signal(s, signal.SIG_IGN)  # a second Ctrl-C must not cost the report
         interrupted = f"interrupted by {e} after {time.time() - started:.0f} s"
+        if not isinstance(e, Interrupted):
+            import traceback
+
+            where = parts[0].log.parent / "supervisor-error.txt"
+            where.write_text(traceback.format_exc(), encoding="utf-8")
+            interrupted, failed = f"dlspec audit failed ({type(e).__name__}: {e}; traceback in {where})", True
         print(f"\ndlspec audit: {interrupted}; stopping the parts", file=sys.stderr, flush=True)
         for p in parts:
             p.stop(signal.SIGINT)
@@ -85,7 +91,7 @@ def supervise(parts: list[Part], *, timeout: float, report_dir: Path | None, run
     reasons += [f"{p.name} ({p.label}): {p.ended}" for p in parts if p.ended]
     if report_dir:
         _write(parts, report_dir, run, "; ".join(reasons) or None)
-    return _exit_code(parts, interrupted=bool(interrupted))
+    return 3 if failed else _exit_code(parts, interrupted=bool(interrupted))
 
 
 def _exit_code(parts: list[Part], *, interrupted: bool) -> int:

@@ -199,3 +199,17 @@ def test_a_merge_keeps_each_runs_incompleteness():
     assert merged["run"]["incomplete"] == "gpu-job: interrupted by SIGTERM after 3600 s"
     assert "**Incomplete run**: gpu-job: interrupted by SIGTERM" in rep.markdown(merged)
     assert rep.merge([rep.build(runs[0], {}, [])])["run"]["incomplete"] is None
+
+
+def test_a_failure_of_the_supervisor_itself_is_one_line_and_a_report(tmp_path, capsys):
+    from dlspec import audit
+    from dlspec import report as rep
+
+    (tmp_path / "parts").mkdir()
+    part = audit.Part(0, 1, "numpy", [str(tmp_path / "no-such-python")], tmp_path / "parts", [], {})
+    run = rep.run_info(profile="ci", max_examples=100, seed=None, label=None)
+    assert audit.supervise([part], timeout=TIMEOUT, report_dir=tmp_path, run=run) == 3
+    report, _ = _rows(tmp_path)
+    assert report["run"]["incomplete"].startswith("dlspec audit failed (FileNotFoundError")
+    assert "Traceback" not in capsys.readouterr().err
+    assert "Traceback" in (tmp_path / "parts" / "supervisor-error.txt").read_text()
