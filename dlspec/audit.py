@@ -28,7 +28,7 @@ from hypothesis import settings
 
 from . import faults
 from . import report as rep
-from .parts import Part, describe_exit
+from .parts import Part, describe_exit, signal_name
 
 POLL_S = 0.1
 GRACE_S = 5.0  # for a part to stop after SIGINT, or to dump its traceback after SIGABRT, before SIGKILL
@@ -126,7 +126,7 @@ def _step(p: Part, timeout: float, running: list[Part]) -> None:
     p.exits.append(rc)
     p.read()
     if p.current is not None:  # it died inside an item: that item is the finding; the rest must still run
-        row = p.fault("crashed", f"the process died by {describe_exit(rc)}", timeout)
+        row = p.fault("crashed", f"the process died by {describe_exit(rc)}", timeout, signal_name(rc))
         print(f"{p.name}: CRASHED {row['nodeid']} ({describe_exit(rc)}); restarting without the {len(p.done)} "
               "items done", flush=True)
         p.start()
@@ -194,13 +194,21 @@ def run(args: argparse.Namespace, passthrough: list[str]) -> int:
     env = os.environ.copy()
     if args.memory_limit:
         env[faults.MEMORY_LIMIT] = str(int(args.memory_limit * 2**30))
+    from .deviations import CatalogueError, load
+
+    try:
+        crashes = {d.id: d.raises for d in load((args.deviations,) if args.deviations else ())
+                   if d.raises and d.raises.startswith("SIG")}
+    except (OSError, CatalogueError) as e:
+        print(f"dlspec audit: {e}", file=sys.stderr)
+        return 4
     work, tmp = work_dir(args.report)
     parts = []
     for i, group in enumerate(groups):
         backends = args.backends if group is None else ",".join(group)
         cmd = _audit_command(args, passthrough, backends=backends, modules=modules if i == 0 else [])
         label = ",".join([*(group or [backends or "all installed"]), *(modules if i == 0 else [])])
-        parts.append(Part(i, len(groups), label, cmd, work, modules if i == 0 else [], env))
+        parts.append(Part(i, len(groups), label, cmd, work, modules if i == 0 else [], env, crashes))
         print(f"{parts[-1].name}:", shlex.join(cmd), flush=True)
     importlib.import_module("dlspec.pytest_plugin")  # registers the Hypothesis profiles
     seed = next((a.split("=", 1)[1] for a in passthrough if a.startswith("--hypothesis-seed=")), None)

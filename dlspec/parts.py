@@ -14,6 +14,14 @@ from typing import Any
 from . import faults
 
 
+def signal_name(rc: int) -> str | None:
+    """'SIGSEGV' for a process that died by signal 11 (exit -11); None for an exit."""
+    try:
+        return signal.Signals(-rc).name if rc < 0 else None
+    except ValueError:
+        return None
+
+
 def describe_exit(rc: int) -> str:
     if rc < 0:
         try:
@@ -32,8 +40,9 @@ class Part:
     """One pytest process (restarted after a crash or a hang) and what it has streamed."""
 
     def __init__(self, index: int, total: int, label: str, cmd: list[str], work: Path, modules: list[str],
-                 env: dict[str, str]) -> None:
+                 env: dict[str, str], crashes: dict[str, str] | None = None) -> None:
         self.index, self.total, self.label, self.cmd, self.modules = index, total, label, cmd, modules
+        self.crashes = crashes or {}  # catalogue id -> the signal its entry documents (`raises = "SIGSEGV"`)
         self.stream, self.skip, self.log = (work / f"part{index}.{ext}" for ext in ("jsonl", "skip", "log"))
         self.env = {**env, faults.STREAM: str(self.stream), faults.SKIP: str(self.skip)}
         self.offset = 0
@@ -107,8 +116,9 @@ class Part:
         at = text.rfind("Fatal Python error")
         return "\n".join(text[at:].splitlines()[:lines] if at >= 0 else text.splitlines()[-lines:])
 
-    def fault(self, outcome: str, why: str, timeout: float) -> dict[str, Any]:
-        """The row of the item in flight, crashed or hung, and the item marked done for the restart."""
+    def fault(self, outcome: str, why: str, timeout: float, signal_name: str | None = None) -> dict[str, Any]:
+        """The row of the item in flight, crashed or hung, and the item marked done for the restart. A crash by
+        the signal that the item's catalogue entry documents, on its catalogued example, confirms that entry."""
         cur = self.current
         assert cur is not None
         self.read_case()
@@ -120,6 +130,8 @@ class Part:
 
             case = repr(Case.from_example(item["deviation"]["example"]))
             where = f"on the catalogued example of {item['deviation']['id']}"
+            if signal_name and self.crashes.get(item["deviation"]["id"]) == signal_name:
+                outcome, why = "deviation", f"documented deviation {item['deviation']['id']}: {why}"
         impl = {k: item.get(k) for k in ("backend", "framework", "version", "device", "dtype")}
         row = {"property": item.get("property", nodeid), "family": item.get("family", "?"), "doc": item.get("doc", ""),
                "implementation": "{backend}-{device}-{dtype}".format(**impl), "outcome": outcome,
@@ -127,7 +139,8 @@ class Part:
                "reason": f"{why} {where}", "counterexample": case, "reproduce": None,
                "replay": replay_command(nodeid, case, [m for m in self.modules if m == cur["origin"]], timeout)
                if case else item.get("replay"),
-               "deviation": None, "nodeid": nodeid, "seconds": None, "output": self.output_tail(), "_impl": impl}
+               "deviation": item.get("deviation") if outcome == "deviation" else None, "nodeid": nodeid,
+               "seconds": None, "output": self.output_tail(), "_impl": impl}
         self.rows[nodeid] = row
         self.done.add(nodeid)
         self.current = None

@@ -213,3 +213,17 @@ def test_a_failure_of_the_supervisor_itself_is_one_line_and_a_report(tmp_path, c
     assert report["run"]["incomplete"].startswith("dlspec audit failed (FileNotFoundError")
     assert "Traceback" not in capsys.readouterr().err
     assert "Traceback" in (tmp_path / "parts" / "supervisor-error.txt").read_text()
+
+
+def test_a_crash_documented_in_the_catalogue_is_that_entrys_deviation(tmp_path):
+    """An entry with `raises = "SIGSEGV"` documents a crash: on its catalogued example it is the deviation."""
+    cmd = _audit_cmd(tmp_path, "--jobs", "1", "--backends", "numpy", "--backend-module=faulty_segfault",
+                     f"--deviations={FAULTY / 'crashes.toml'}")
+    run = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
+    report, rows = _rows(tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    row = rows[f"{KEEPS}[faulty:segfault-cpu-float32]"]
+    assert row["outcome"] == "deviation" and "SIGSEGV" in row["reason"], row["reason"]
+    assert row["deviation"]["id"] == "faulty-segfault-softmax-rows-of-five"
+    assert row["counterexample"] == "Case(x=[[0.0, 1.0, 2.0, 3.0, 4.0]], axis=-1)"
+    assert report["run"]["incomplete"] is None and rows[f"{KEEPS}[numpy-cpu-float32]"]["outcome"] == "pass"
