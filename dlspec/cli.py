@@ -10,6 +10,8 @@
         write a backend skeleton: every operation stubbed with the spec's docstring, to fill in op by op.
     dlspec report merge A.json B.json -o DIR
         merge conformance reports from several machines or framework versions into one matrix.
+    dlspec replay NODEID --case 'Case(...)' [--backend-module M]
+        run one case of one test item in a child process: the replay command of a crashed or hung item.
     dlspec mutants [--max-examples N]
         run the mutant gallery and print the kill table (which property kills each planted bug, and when).
 """
@@ -18,10 +20,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from .replay import add_replay_arguments, run_replay
 
 
 def _tests_dir() -> Path:
@@ -39,6 +41,14 @@ _COST = {"tensorflow:keras": 257.0, "torch:functional": 142.0, "tensorflow:nn": 
          "numpy": 119.0, "jax:optax": 69.0, "jax:lax": 47.0, "jax:nn": 46.0, "spec": 38.0,
          "tensorflow:fused_batch_norm": 24.0, "torch:nn": 60.0, "torch:distributions": 2.0}
 DEFAULT_COST = 60.0
+
+# The slowest legitimate example, measured 2026-12-06: the longest time from an example's start (or its item's) to
+# the next example or the item's end, CI profile, float32, jax:flax + tensorflow:keras + torch:functional (the
+# costliest columns: per-shape compiles of Flax's VJPs), every family, on the 2-core machine shared with six other
+# test runs. The default is about five times that, for a machine under heavier load.
+SLOWEST_EXAMPLE = "the slowest legitimate example measured took 5.6 s, the first of torch's KL near zero, then 4.6 s "
+SLOWEST_EXAMPLE += "for Flax's batch-norm VJP compiling a new shape, on a loaded 2-core machine"
+EXAMPLE_TIMEOUT = 30.0
 
 
 def _expand(tokens: list[str]) -> list[str]:
@@ -66,11 +76,14 @@ def _groups(tokens: list[str], jobs: int) -> list[list[str]]:
 
 
 def _audit_command(args: argparse.Namespace, passthrough: list[str], *, backends: str | None,
-                   report: str | None, modules: list[str]) -> list[str]:
-    cmd = [sys.executable, "-m", "pytest", str(_tests_dir()), "-p", "dlspec.pytest_plugin",
+                   modules: list[str]) -> list[str]:
+    """One part's pytest command; the part streams its rows (-p dlspec.faults) and this process writes the report."""
+    families = [f.strip() for f in (args.family or "").split(",") if f.strip()]
+    paths = [str(_tests_dir() / f"test_{f}.py") for f in families] or [str(_tests_dir())]
+    cmd = [sys.executable, "-m", "pytest", *paths, "-p", "dlspec.faults", "-p", "dlspec.pytest_plugin",
            "-m", "dlspec_property", "-q", "-rfE", f"--hypothesis-profile={args.profile}"]
     for opt, value in (("backends", backends), ("devices", args.devices), ("dtypes", args.dtypes),
-                       ("deviations", args.deviations), ("report", report), ("report-label", args.report_label)):
+                       ("deviations", args.deviations), ("report-label", args.report_label)):
         if value:
             cmd.append(f"--{opt}={value}")
     cmd += [f"--backend-module={m}" for m in modules]
@@ -80,7 +93,9 @@ def _audit_command(args: argparse.Namespace, passthrough: list[str], *, backends
 def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
     if args.open and not args.report:
         args.report = "reports"
-    code = _run_audit(args, passthrough)
+    from .audit import run
+
+    code = run(args, passthrough)
     if args.open:
         import webbrowser
 
@@ -88,45 +103,6 @@ def _audit(args: argparse.Namespace, passthrough: list[str]) -> int:
         if not webbrowser.open(page.as_uri()):
             print(f"dlspec audit: no browser to open; the report is {page}")
     return code
-
-
-def _run_audit(args: argparse.Namespace, passthrough: list[str]) -> int:
-    modules = args.backend_module or []
-    if args.jobs <= 1:
-        cmd = _audit_command(args, passthrough, backends=args.backends, report=args.report, modules=modules)
-        print("dlspec audit:", " ".join(cmd), flush=True)
-        return subprocess.call(cmd, env=os.environ.copy())
-    from .impls import entry_point_names, installed
-
-    tokens = [t.strip() for t in args.backends.split(",") if t.strip()] if args.backends else [
-        *installed(), *entry_point_names()]
-    groups = _groups(tokens, args.jobs)
-    with tempfile.TemporaryDirectory(prefix="dlspec-audit-") as tmp:
-        procs = []
-        for i, group in enumerate(groups):
-            part = str(Path(tmp) / f"part{i}") if args.report else None
-            cmd = _audit_command(args, passthrough, backends=",".join(group), report=part,
-                                 modules=modules if i == 0 else [])
-            print(f"dlspec audit [{i + 1}/{len(groups)}]:", " ".join(cmd), flush=True)
-            log = open(Path(tmp) / f"log{i}", "w+", encoding="utf-8")
-            procs.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()), log))
-        codes = []
-        for i, (proc, log) in enumerate(procs):
-            codes.append(proc.wait())
-            log.seek(0)
-            print(f"\n===== dlspec audit [{i + 1}/{len(groups)}]: {','.join(groups[i])} (exit {codes[-1]}) =====")
-            print(log.read(), end="", flush=True)
-            log.close()
-        if args.report:
-            from . import report as rep
-
-            parts = [rep.load(Path(tmp) / f"part{i}" / "report.json") for i in range(len(groups))
-                     if (Path(tmp) / f"part{i}" / "report.json").exists()]
-            for path in rep.write(rep.combine(parts), Path(args.report)):
-                print(f"dlspec report: {path}")
-    # pytest's exit codes: 0 all passed, 1 some failed, 2+ interrupted or misused; 5 (no tests) only if all are 5
-    failing = [c for c in codes if c not in (0, 5)]
-    return max(failing) if failing else (5 if all(c == 5 for c in codes) else 0)
 
 
 def _coverage(backends: list) -> None:
@@ -196,12 +172,21 @@ def main(argv: list[str] | None = None) -> int:
     audit = sub.add_parser("audit", help="run every property on the selected implementations")
     audit.add_argument("--backends", help="comma-separated backends or prefixes (default: all installed)")
     audit.add_argument("--backend-module", action="append", help="an out-of-tree backend module (repeatable)")
+    audit.add_argument("--family", help="comma-separated property families, e.g. softmax,conv (default: all); "
+                                        "only their test modules are collected")
     audit.add_argument("--devices", help="comma-separated devices (default: every device a backend knows)")
     audit.add_argument("--dtypes", help="comma-separated dtypes (default: all)")
     audit.add_argument("--deviations", help="an extra deviation catalogue (TOML) for an out-of-tree backend")
     audit.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                        help="run backend groups in this many processes side by side (each imports only its own "
                             "frameworks, one thread each) and combine their reports; default: one per core")
+    audit.add_argument("--example-timeout", type=float, default=EXAMPLE_TIMEOUT, metavar="SECONDS",
+                       help="report an item as hung, and restart its process without it, when one example makes no "
+                            f"progress for this long (default {EXAMPLE_TIMEOUT:g}; {SLOWEST_EXAMPLE})")
+    audit.add_argument("--memory-limit", type=float, metavar="GIB",
+                       help="cap each process's address space (RLIMIT_AS): an allocation beyond it raises "
+                            "MemoryError, reported with its case (default: no cap; frameworks reserve large "
+                            "virtual ranges, so give several GiB)")
     audit.add_argument("--report", metavar="DIR", help="write report.json, report.md and report.html to DIR")
     audit.add_argument("--open", action="store_true",
                        help="open report.html in a browser when the run ends (implies --report reports)")
@@ -212,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     listing = sub.add_parser("backends", help="list known backends")
     listing.add_argument("--ops", action="store_true", help="also print which backend provides which operation")
     listing.set_defaults(run=_backends)
+    replay = sub.add_parser("replay", help="run one case of one test item in a child process (the replay "
+                            "command of a crashed or hung item)")
+    add_replay_arguments(replay)
+    replay.set_defaults(run=lambda a, _: run_replay(a))
     mut = sub.add_parser("mutants", help="run the mutant gallery and print the kill table")
     mut.add_argument("--max-examples", type=int, default=100, help="examples per property and dtype (default 100)")
     mut.set_defaults(run=_mutants)

@@ -7,11 +7,14 @@ report.html (one self-contained page: the matrix of property × implementation),
 Schema (SCHEMA = "dlspec-report/1"); a change of meaning bumps the number:
   {"schema": "dlspec-report/1",
    "run": {"created": ISO-8601 UTC, "machine": hostname, "platform": str, "python": str,
-           "hypothesis_profile": str, "max_examples": int, "seed": str | null, "label": str},
+           "hypothesis_profile": str, "max_examples": int, "seed": str | null, "label": str,
+           "incomplete": str | null (why the run ended before every selected item ran: a part that died
+           outside an item, Ctrl-C, a time limit; absent or null when it is complete)},
    "implementations": [{"id": "torch:functional-cpu-float32" (+ "@label" after a merge), "backend": str,
            "framework": str, "version": str, "device": str, "dtype": str, "machine": str, "label": str}],
    "results": [{"property": str, "family": str, "doc": str, "implementation": id,
-           "outcome": "pass" | "deviation" | "fail" | "skip",
+           "outcome": "pass" | "deviation" | "fail" | "skip" | "crashed" | "hung" (the process died by a signal,
+           or was killed after --example-timeout seconds on one example, while running this item),
            "examples": int | null, "max_error_eps": float | null (max over the property's ops, in units of the
            dtype's ε relative to each op's natural scale), "budget_used": float | null (the largest fraction of an
            error budget used; > 1 fails), "errors_eps": {op: float},
@@ -21,7 +24,8 @@ Schema (SCHEMA = "dlspec-report/1"); a change of meaning bumps the number:
            of "deviations": every entry covering the item whose examples reproduced, each with its "region_text"),
            "checked": {"spec": int, "behaviour": {entry id: int}, "region": {entry id: int}} | null (cases checked
            against the spec, against an entry's documented behaviour, and counted unchecked inside its region),
-           "nodeid": str, "seconds": float | null (the test call's wall time, Hypothesis' search included)}],
+           "nodeid": str, "seconds": float | null (the test call's wall time, Hypothesis' search included),
+           "output": str | null (crashed or hung: the end of the process's output, faulthandler's traceback)}],
    "mutants": [{"mutant": str, "family": str, "description": str, "killed_by": str | null (the property, or
            null if it survived), "dtype": str | null, "examples": int | null, "message": str | null}]
            (the kill table of the mutant gallery, when tests/test_mutants.py ran; absent or empty otherwise)}
@@ -41,8 +45,10 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA = "dlspec-report/1"
-OUTCOMES = ("pass", "deviation", "fail", "skip")
-COLOURS = {"pass": "#cdeccd", "deviation": "#ffe3a3", "fail": "#f6b3b3", "skip": "#e6e6e6"}
+OUTCOMES = ("pass", "deviation", "fail", "skip", "crashed", "hung")
+COLOURS = {"pass": "#cdeccd", "deviation": "#ffe3a3", "fail": "#f6b3b3", "skip": "#e6e6e6", "crashed": "#d9a6e8",
+           "hung": "#a9c8f0"}
+FINDINGS = ("fail", "crashed", "hung", "deviation")  # outcomes with a counterexample and a replay command
 
 
 def run_info(*, profile: str, max_examples: int, seed: object, label: str | None) -> dict[str, Any]:
@@ -62,6 +68,19 @@ def run_info(*, profile: str, max_examples: int, seed: object, label: str | None
 def build(run: dict[str, Any], implementations: dict[str, dict[str, Any]], results: list[dict[str, Any]]
           ) -> dict[str, Any]:
     return {"schema": SCHEMA, "run": run, "implementations": list(implementations.values()), "results": results}
+
+
+def from_rows(run: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A report from streamed rows (each with its "_impl": backend, framework, version, device, dtype)."""
+    implementations: dict[str, dict[str, Any]] = {}
+    results = []
+    for row in rows:
+        r = dict(row)
+        i = r.pop("_impl")
+        iid = f"{i['backend']}-{i['device']}-{i['dtype']}"
+        implementations.setdefault(iid, {"id": iid, **i, "machine": run["machine"], "label": run["label"]})
+        results.append(r)
+    return build(run, implementations, results)
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -89,7 +108,9 @@ def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
            reports], "machine": ",".join(sorted({r["run"]["machine"] for r in reports})), "label": "merged",
            "hypothesis_profile": ",".join(sorted({r["run"]["hypothesis_profile"] for r in reports})),
            "max_examples": max(r["run"]["max_examples"] for r in reports), "seed": None,
-           "platform": "several", "python": ",".join(sorted({r["run"]["python"] for r in reports}))}
+           "platform": "several", "python": ",".join(sorted({r["run"]["python"] for r in reports})),
+           "incomplete": "; ".join(f"{label}: {r['run']['incomplete']}" for r, label in zip(reports, labels)
+                                   if r["run"].get("incomplete")) or None}
     merged = build(run, impls, results)
     merged["mutants"] = next((r["mutants"] for r in reports if r.get("mutants")), [])
     return merged
@@ -128,7 +149,7 @@ def checked_text(r: dict[str, Any]) -> str:
 def _counts(results: list[dict[str, Any]]) -> dict[str, int]:
     counts = dict.fromkeys(OUTCOMES, 0)
     for r in results:
-        counts[r["outcome"]] += 1
+        counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
     return counts
 
 
@@ -138,10 +159,12 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [f"# dlspec conformance report ({report['schema']})", "",
              f"Run {run['created']} on `{run['machine']}`, Hypothesis profile `{run['hypothesis_profile']}` "
              f"({run['max_examples']} examples a property).", "",
+             *([f"**Incomplete run**: {run['incomplete']}", ""] if run.get("incomplete") else []),
              "| " + " | ".join(OUTCOMES) + " |", "|" + "---|" * len(OUTCOMES),
              "| " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |", "",
-             "## Implementations", "", "| implementation | version | pass | deviation | fail | skip | max error (ε) |",
-             "|---|---|---|---|---|---|---|"]
+             "## Implementations", "",
+             "| implementation | version | " + " | ".join(OUTCOMES) + " | max error (ε) |",
+             "|---|---|" + "---|" * len(OUTCOMES) + "---|"]
     by_impl: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:
         by_impl[r["implementation"]].append(r)
@@ -151,9 +174,10 @@ def markdown(report: dict[str, Any]) -> str:
         errs = [r["max_error_eps"] for r in rs if isinstance(r.get("max_error_eps"), (int, float))
                 and r["outcome"] == "pass"]
         worst = f"{max(errs):.3g}" if errs else "–"
-        lines.append(f"| `{impl['id']}` | {impl['version']} | {c['pass']} | {c['deviation']} | {c['fail']} | "
-                     f"{c['skip']} | {worst} |")
-    for title, outcome in (("Failures", "fail"), ("Documented deviations", "deviation")):
+        lines.append(f"| `{impl['id']}` | {impl['version']} | " + " | ".join(str(c[o]) for o in OUTCOMES)
+                     + f" | {worst} |")
+    for title, outcome in (("Crashed", "crashed"), ("Hung", "hung"), ("Failures", "fail"),
+                           ("Documented deviations", "deviation")):
         rows = [r for r in results if r["outcome"] == outcome]
         if not rows:
             continue
@@ -225,7 +249,7 @@ def html_page(report: dict[str, Any]) -> str:
                 if r.get("examples") is not None:
                     tip = f"{r['examples']} examples ({checked_text(r)}). {tip}"
                 anchor = ""
-                if r["outcome"] in ("fail", "deviation"):
+                if r["outcome"] in FINDINGS:
                     ref = f"d{len(details)}"
                     anchor = f' id="c{ref}"'
                     details.append(_detail(ref, r))
@@ -245,6 +269,7 @@ td,th{{border:1px solid #bbb;padding:2px 4px;white-space:nowrap}} th.prop{{text-
 th.impl{{height:12em;vertical-align:bottom}} th.impl div{{writing-mode:vertical-rl;transform:rotate(180deg)}}
 tr.family th{{text-align:left;background:#333;color:#fff}} td.none{{background:#fff}}
 tr.pass td{{background:#cdeccd}} tr.fail td{{background:#f6b3b3}}
+#incomplete{{background:#f6b3b3;padding:6px}}
 span{{padding:2px 6px;margin-right:4px}} pre{{background:#f4f4f4;padding:6px;white-space:pre-wrap}}
 {style}
 </style></head><body>
@@ -252,6 +277,8 @@ span{{padding:2px 6px;margin-right:4px}} pre{{background:#f4f4f4;padding:6px;whi
 <p>Run {_esc(run['created'])} on <code>{_esc(run['machine'])}</code>; Hypothesis profile
 <code>{_esc(run['hypothesis_profile'])}</code> ({_esc(run['max_examples'])} examples a property); schema
 <code>{_esc(report['schema'])}</code>.</p>
+{f'<p id="incomplete"><b>Incomplete run</b>: {_esc(run["incomplete"])}</p>' if run.get("incomplete")
+ else ""}
 <p id="legend">{legend}</p>
 <p>Each cell: the outcome and the largest error observed, in units of the dtype's machine epsilon relative to each
 operation's natural scale. Hover for the examples run and the reason; follow a fail or deviation to its
@@ -259,7 +286,7 @@ counterexample and the command that replays it.</p>
 <table id="matrix"><thead><tr><th>property</th>{head}</tr></thead><tbody>
 {"".join(rows)}
 </tbody></table>
-<h2>Failures and documented deviations</h2>
+<h2>Crashes, hangs, failures and documented deviations</h2>
 {"".join(details) or "<p>None.</p>"}
 {_kill_table_html(report.get("mutants", []))}
 </body></html>
@@ -276,8 +303,9 @@ def _detail(ref: str, r: dict[str, Any]) -> str:
                      f"Region: {_esc(dev.get('region_text', ''))}</p>")
     if r.get("checked"):
         parts.append(f"<p>Cases checked: {_esc(checked_text(r))}</p>")
-    for label, key in (("Minimal counterexample", "counterexample"), ("Reproduce", "reproduce"),
-                       ("Replay", "replay")):
+    for label, key in (("Minimal counterexample" if r["outcome"] in ("fail", "deviation") else "The case it was "
+                        "running", "counterexample"), ("Reproduce", "reproduce"), ("Replay", "replay"),
+                       ("End of the process's output", "output")):
         if r.get(key):
             parts.append(f"<p>{label}:</p><pre>{_esc(r[key])}</pre>")
     return "".join(parts) + "</div>"

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, reject
 from hypothesis import strategies as st
 
+from . import faults
 from .impls.interface import Unsupported
 from .properties.harness import Case, Impl, Property
 
@@ -89,6 +90,7 @@ def bind(prop: Property) -> Callable[..., None]:
 
     def test(impl: Impl, data: st.DataObject) -> None:
         case = data.draw(prop.cases(impl.dtype), label="case")
+        faults.about_to_run(impl, case)
         try:
             check_case(prop, impl, case)
         except Unsupported as e:

@@ -14,6 +14,7 @@ import shlex
 import pytest
 from hypothesis import settings
 
+from .. import faults
 from ..properties.harness import Case, Impl, Property
 from .options import BACKENDS, DEVIATIONS, MATCHED, PROFILE
 from .params import COLLECTED, ImplParam
@@ -142,6 +143,7 @@ class Results:
         r = row(report)
         if r is not None:
             self.rows[report.nodeid] = r
+            faults.row_finished(r)  # streamed to disk as it finishes (dlspec audit keeps it if the process dies)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = self.config
