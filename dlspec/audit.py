@@ -197,7 +197,7 @@ def run(args: argparse.Namespace, passthrough: list[str]) -> int:
     from .deviations import CatalogueError, load
 
     try:
-        crashes = {d.id: d.raises for d in load((args.deviations,) if args.deviations else ())
+        crashes = {d.id: d for d in load((args.deviations,) if args.deviations else ())
                    if d.raises and d.raises.startswith("SIG")}
     except (OSError, CatalogueError) as e:
         print(f"dlspec audit: {e}", file=sys.stderr)

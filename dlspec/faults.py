@@ -61,8 +61,9 @@ def about_to_run(impl: Any, case: Any) -> None:
         os.pwrite(_case_fd, b"%d %d %s\n" % (impl.stats.examples, len(payload), _nodeid.encode()) + payload, 0)
 
 
-def read_case(path: str) -> tuple[str, int, str] | None:
-    """(node id, example number, the Case's repr) from a file that about_to_run wrote, or None."""
+def read_case(path: str) -> tuple[str, int, Any] | None:
+    """(node id, example number, the Case — or its repr where a field did not pickle) from a file that
+    about_to_run wrote, or None."""
     try:
         with open(path, "rb") as f:
             head, _, rest = f.read().partition(b"\n")
@@ -74,7 +75,7 @@ def read_case(path: str) -> tuple[str, int, str] | None:
         return nodeid, int(n), fields
     from .properties.harness import Case
 
-    return nodeid, int(n), repr(Case(**fields))
+    return nodeid, int(n), Case(**fields)
 
 
 def row_finished(row: dict[str, Any]) -> None:
@@ -127,7 +128,7 @@ def pytest_runtest_protocol(item: pytest.Item) -> None:
     global _nodeid
     _nodeid = item.nodeid
     if _stream is not None:
-        from .pytest_plugin import _item_record
+        from .plugin.results import _item_record
 
         callspec = getattr(item, "callspec", None)
         backend = getattr(callspec.params.get("impl"), "backend", None) if callspec else None

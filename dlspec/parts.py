@@ -40,9 +40,9 @@ class Part:
     """One pytest process (restarted after a crash or a hang) and what it has streamed."""
 
     def __init__(self, index: int, total: int, label: str, cmd: list[str], work: Path, modules: list[str],
-                 env: dict[str, str], crashes: dict[str, str] | None = None) -> None:
+                 env: dict[str, str], crashes: dict[str, Any] | None = None) -> None:
         self.index, self.total, self.label, self.cmd, self.modules = index, total, label, cmd, modules
-        self.crashes = crashes or {}  # catalogue id -> the signal its entry documents (`raises = "SIGSEGV"`)
+        self.crashes = crashes or {}  # catalogue id -> its entry, where it documents a signal (`raises = "SIGSEGV"`)
         self.stream, self.skip, self.log = (work / f"part{index}.{ext}" for ext in ("jsonl", "skip", "log"))
         self.env = {**env, faults.STREAM: str(self.stream), faults.SKIP: str(self.skip)}
         self.offset = 0
@@ -118,20 +118,26 @@ class Part:
 
     def fault(self, outcome: str, why: str, timeout: float, signal_name: str | None = None) -> dict[str, Any]:
         """The row of the item in flight, crashed or hung, and the item marked done for the restart. A crash by
-        the signal that the item's catalogue entry documents, on its catalogued example, confirms that entry."""
+        the signal that a catalogue entry covering the item documents, on a case inside that entry's region (its
+        catalogued example included), is that entry's documented behaviour."""
         cur = self.current
         assert cur is not None
         self.read_case()
         item, nodeid = cur["item"] or {}, cur["nodeid"]
         case = cur["case"]
-        where = f"in example {cur['n']}" if cur["n"] else "before its first example"
-        if case is None and item.get("deviation"):  # it died replaying the catalogued example (pytest_pyfunc_call)
-            from .properties.harness import Case
-
-            case = repr(Case.from_example(item["deviation"]["example"]))
-            where = f"on the catalogued example of {item['deviation']['id']}"
-            if signal_name and self.crashes.get(item["deviation"]["id"]) == signal_name:
-                outcome, why = "deviation", f"documented deviation {item['deviation']['id']}: {why}"
+        if case is None:
+            where = "before its first example"
+        else:
+            where = f"in example {cur['n']}" if cur["n"] else "on a catalogued example (replayed before the search)"
+        documented = None
+        for dev in item.get("deviations", []):
+            entry = self.crashes.get(dev["id"])
+            if (entry is not None and signal_name == entry.raises and case is not None and not isinstance(case, str)
+                    and entry.in_region(case, item.get("dtype"))):
+                documented = dev
+                outcome, why = "deviation", f"documented deviation {dev['id']} ({dev['region_text']}): {why}"
+                break
+        case = case if case is None or isinstance(case, str) else repr(case)
         impl = {k: item.get(k) for k in ("backend", "framework", "version", "device", "dtype")}
         row = {"property": item.get("property", nodeid), "family": item.get("family", "?"), "doc": item.get("doc", ""),
                "implementation": "{backend}-{device}-{dtype}".format(**impl), "outcome": outcome,
@@ -139,7 +145,7 @@ class Part:
                "reason": f"{why} {where}", "counterexample": case, "reproduce": None,
                "replay": replay_command(nodeid, case, [m for m in self.modules if m == cur["origin"]], timeout)
                if case else item.get("replay"),
-               "deviation": item.get("deviation") if outcome == "deviation" else None, "nodeid": nodeid,
+               "deviation": documented, "deviations": [documented] if documented else [], "nodeid": nodeid,
                "seconds": None, "output": self.output_tail(), "_impl": impl}
         self.rows[nodeid] = row
         self.done.add(nodeid)

@@ -66,6 +66,7 @@ def replay_examples(prop: Property, impl: Impl) -> bool:
     for entry in impl.deviations:
         for example in entry.examples_for(impl.backend.name, prop.name, impl.dtype):
             case = Case.from_example(example.case)
+            faults.about_to_run(impl, case)  # example 0: a catalogued one, replayed before the search
             try:
                 prop.check(impl, case)
             except Unsupported:
