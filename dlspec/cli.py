@@ -19,10 +19,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 
+from .plugin.options import add_arguments
 from .replay import add_replay_arguments, run_replay
 
 
@@ -83,7 +85,7 @@ def _audit_command(args: argparse.Namespace, passthrough: list[str], *, backends
     cmd = [sys.executable, "-m", "pytest", *paths, "-p", "dlspec.faults", "-p", "dlspec.pytest_plugin",
            "-m", "dlspec_property", "-q", "-rfE", f"--hypothesis-profile={args.profile}"]
     for opt, value in (("backends", backends), ("devices", args.devices), ("dtypes", args.dtypes),
-                       ("deviations", args.deviations), ("report-label", args.report_label)):
+                       ("deviations", args.deviations), ("report-label", args.report_label), ("shard", args.shard)):
         if value:
             cmd.append(f"--{opt}={value}")
     cmd += [f"--backend-module={m}" for m in modules]
@@ -149,20 +151,21 @@ def _mutants(args: argparse.Namespace, _: list[str]) -> int:
     return 1 if survivors else 0
 
 
+# Sub-commands with a parser of their own, dispatched before argparse (sub-parsers cannot pass the rest through
+# untouched) and listed in `dlspec --help` all the same: name -> (module, help).
+DELEGATED = {
+    "report": ("report", "merge conformance reports into one matrix (dlspec report merge A/report.json B/… -o DIR)"),
+    "bench": ("bench", "the benchmark: examples per second per family and backend, ceilings, mutant medians"),
+    "new-backend": ("skeleton", "write the skeleton of an out-of-tree backend module with every operation's stub"),
+    "findings": ("findings", "the deviation catalogue as a table: framework, API, cause, dtypes, class, upstream"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["new-backend"]:
-        from .skeleton import main as new_backend
-
-        return new_backend(argv[1:])
-    if argv[:1] == ["report"]:
-        from .report import main as report
-
-        return report(argv[1:])
-    if argv[:1] == ["bench"]:  # its own parser: argparse sub-commands cannot pass the rest through untouched
-        from .bench import main as bench
-
-        return bench(argv[1:])
+    if argv[:1] and argv[0] in DELEGATED:
+        module = importlib.import_module(f".{DELEGATED[argv[0]][0]}", __package__)
+        return module.main(argv[1:])
     passthrough: list[str] = []
     if "--" in argv:
         i = argv.index("--")
@@ -170,13 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dlspec", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     audit = sub.add_parser("audit", help="run every property on the selected implementations")
-    audit.add_argument("--backends", help="comma-separated backends or prefixes (default: all installed)")
-    audit.add_argument("--backend-module", action="append", help="an out-of-tree backend module (repeatable)")
+    add_arguments(audit)  # the options the pytest plugin takes too (dlspec/plugin/options.py), passed on to it
     audit.add_argument("--family", help="comma-separated property families, e.g. softmax,conv (default: all); "
                                         "only their test modules are collected")
-    audit.add_argument("--devices", help="comma-separated devices (default: every device a backend knows)")
-    audit.add_argument("--dtypes", help="comma-separated dtypes (default: all)")
-    audit.add_argument("--deviations", help="an extra deviation catalogue (TOML) for an out-of-tree backend")
     audit.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                        help="run backend groups in this many processes side by side (each imports only its own "
                             "frameworks, one thread each) and combine their reports; default: one per core")
@@ -187,10 +186,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="cap each process's address space (RLIMIT_AS): an allocation beyond it raises "
                             "MemoryError, reported with its case (default: no cap; frameworks reserve large "
                             "virtual ranges, so give several GiB)")
-    audit.add_argument("--report", metavar="DIR", help="write report.json, report.md and report.html to DIR")
     audit.add_argument("--open", action="store_true",
                        help="open report.html in a browser when the run ends (implies --report reports)")
-    audit.add_argument("--report-label", help="label of this run's columns when reports are merged")
     audit.add_argument("--profile", default="ci", choices=["dev", "ci", "thorough"],
                        help="Hypothesis profile: dev 25, ci 100 (derandomized), thorough 1000 examples a property")
     audit.set_defaults(run=_audit)
@@ -204,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     mut = sub.add_parser("mutants", help="run the mutant gallery and print the kill table")
     mut.add_argument("--max-examples", type=int, default=100, help="examples per property and dtype (default 100)")
     mut.set_defaults(run=_mutants)
+    for name, (_, text) in DELEGATED.items():
+        sub.add_parser(name, help=text, add_help=False)  # listed here; dispatched above with their own parsers
     args = parser.parse_args(argv)
     return args.run(args, passthrough)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from dlspec import report as rep
-from dlspec.cli import _COST, _groups
+from dlspec.cli import _COST, _groups, main
 from dlspec.pytest_plugin import in_shard, parse_shard
 
 
@@ -46,3 +49,21 @@ def test_shards_partition_the_items_and_bad_shards_are_usage_errors():
     for bad in ("5/5", "-1/3", "a/b", "3"):
         with pytest.raises(pytest.UsageError, match="--shard"):
             parse_shard(bad)
+
+
+def test_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for name in ("audit", "backends", "replay", "mutants", "report", "bench", "new-backend", "findings"):
+        assert re.search(rf"^\s+{name}\s", out, flags=re.M), f"`dlspec --help` does not list {name}"
+
+
+def test_findings_lists_every_catalogue_entry(capsys):
+    from dlspec import deviations
+
+    assert main(["findings", "--format", "json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert {r["id"] for r in table} == {d.id for d in deviations.load()}
+    assert main(["findings"]) == 0
+    assert f"{len(table)} findings" in capsys.readouterr().out
