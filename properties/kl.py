@@ -735,6 +735,30 @@ def gaussian_kl_is_zero_and_minimal_at_equal_parameters(impl: Impl, case: Case) 
     assert_close("gaussian_kl", np.maximum(got, at_min), got, bound, impl=impl, what="max(D, D at (μ2, σ2)) vs D")
 
 
+def _power_of_two_scales(dtype: str, *arrays: np.ndarray) -> list[int]:
+    """The exponents j of the largest and the smallest 2^j that keep every nonzero |value| of `arrays` inside
+    the dtype's normal range (a power of two scales exactly), so the scaled case reaches both ends of the range."""
+    values = np.abs(np.concatenate([np.ravel(a) for a in arrays]))
+    values = values[values > 0]
+    j_max = int(np.floor(np.log2(max_value(dtype) / 4) - np.log2(values.max())))
+    j_min = int(np.ceil(np.log2(tiny(dtype)) - np.log2(values.min())))
+    return sorted({j_min, j_max}) if j_min <= j_max else []
+
+
+@prop("gaussian_kl", cases=gaussian_cases)
+def gaussian_kl_is_invariant_to_scaling_both_gaussians(impl: Impl, case: Case) -> None:
+    """D(N(aμ1, a²σ1²)‖N(aμ2, a²σ2²)) = D(N(μ1, σ1²)‖N(μ2, σ2²)) for a > 0 (KL is invariant under a change of
+    variable x → a·x); checked with a = 2^j at both ends of the dtype's range, where σ² over- or underflows."""
+    args = (case.mu1, case.sigma1, case.mu2, case.sigma2)
+    got = impl("gaussian_kl", *args)
+    for j in _power_of_two_scales(impl.dtype, *args):
+        scaled_args = tuple(np.ldexp(x, j) for x in args)  # exact: a power of two, inside the normal range
+        scaled = impl("gaussian_kl", *scaled_args)
+        bound = _sum_of([gaussian_kl_bound(*args), gaussian_kl_bound(*scaled_args)], impl.dtype,
+                        what="both allowances")
+        assert_close("gaussian_kl", scaled, got, bound, impl=impl, what=f"D at a = 2^{j}")
+
+
 @prop("gaussian_kl", cases=vae_cases)
 def gaussian_kl_to_standard_normal_sums_to_vae_latent_loss(impl: Impl, case: Case) -> None:
     """Σ_axis gaussian_kl(μ, σ, 0, 1) = vae_latent_loss(μ, σ) (the backend's own where it has both)."""

@@ -25,3 +25,4 @@ test_vae_latent_loss_is_zero_and_minimal_at_standard_normal = bind(
     P.vae_latent_loss_is_zero_and_minimal_at_standard_normal)
 test_kl_div_loss_matches_spec = bind(P.kl_div_loss_matches_spec)
 test_kl_div_loss_reductions_agree = bind(P.kl_div_loss_reductions_agree)
+test_gaussian_kl_is_invariant_to_scaling_both_gaussians = bind(P.gaussian_kl_is_invariant_to_scaling_both_gaussians)
