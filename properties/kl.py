@@ -51,6 +51,9 @@ from .tolerance import allowed as _allowed
 #   A framework's log q that is itself an input to kl_div (torch's calling convention) is case (a); xlogy(p, p)
 #   adds one rounding: LIBM + 3 covers both. The sum adds (n − 1)·Σ|t_i| (Higham 4.4).
 #   scale = Σ_i p_i(|log p_i| + |log q_i| + 1), budget = LIBM + 3 + (n − 1).
+#   The (n − 1) is charged in the dtype's ε here (kl_div_loss below charges it in the accumulation precision):
+#   jax:optax (jnp.sum) and tensorflow:keras (ops.sum) are not known to accumulate half inputs wider, and at the
+#   lengths drawn (<= 4097) the terms' own roundings dominate a half-precision running sum anyway (see kl_div_loss).
 # Inputs sum to 1 only within the spec's tolerance (spec/kl.py), which D can only feel through its value: the
 # exact D of such inputs is the exact D of the given numbers, so no allowance is needed for it, except in
 # D >= 0 (Gibbs): Σ p log(p/q) >= Σp − Σq (from log x <= x − 1), so D may be as low as −|Σp − Σq|.
