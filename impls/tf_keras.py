@@ -276,14 +276,16 @@ def kl_divergence_vjp(p, q, dy, *, axis=-1, device):
 # --- iou --------------------------------------------------------------------------------------------------------------
 # Keras' MeanIoU casts its int confusion matrix to float32 and divides TP / (denominator + backend.epsilon()),
 # then Σ IoU / (number of valid classes + backend.epsilon()), whatever the metric's `dtype`: its result is float32.
-_MEAN_IOU: dict[tuple[int, str], keras.metrics.MeanIoU] = {}
+_MEAN_IOU: dict[tuple[int, int | None, str], keras.metrics.MeanIoU] = {}
 
 
-def mean_iou(pred, target, *, num_classes, device):
+def mean_iou(pred, target, *, num_classes, ignore_index=None, device):
     def go():
-        metric = _MEAN_IOU.get((num_classes, device))
+        key = (num_classes, ignore_index, device)
+        metric = _MEAN_IOU.get(key)
         if metric is None:  # one metric object per configuration; its state is reset for every call
-            metric = _MEAN_IOU[(num_classes, device)] = keras.metrics.MeanIoU(num_classes=num_classes)
+            # Keras names the ignored label `ignore_class` (elements whose y_true equals it are dropped)
+            metric = _MEAN_IOU[key] = keras.metrics.MeanIoU(num_classes=num_classes, ignore_class=ignore_index)
         metric.reset_state()
         metric.update_state(target, pred)  # Keras' argument order is (y_true, y_pred)
         return T.array(metric.result())

@@ -189,6 +189,11 @@ def kl_divergence_vjp(p, q, dy, *, axis=-1, device):
     return T.vjp(lambda pt, qt: _kl_div(pt, qt, axis), [p, q], dy, device, wrt=[1])[0]
 
 
+def kl_div_loss(log_q, target, *, reduction="batchmean", log_target=False, device):
+    return T.array(F.kl_div(T.tensor(log_q, device), T.tensor(target, device), reduction=reduction,
+                            log_target=log_target))
+
+
 # --- conv -------------------------------------------------------------------------------------------------------------
 
 def _conv_pair(v):

@@ -12,10 +12,13 @@ from fractions import Fraction
 import numpy as np
 
 
-def mean_iou(pred: np.ndarray, target: np.ndarray, *, num_classes: int) -> float:
-    """(1/|C|) Σ_{c∈C} |P_c ∩ T_c| / |P_c ∪ T_c| with P_c, T_c the element sets labelled c, C = {c : P_c ∪ T_c ≠ ∅}."""
-    p = [int(v) for v in np.asarray(pred).ravel()]
-    t = [int(v) for v in np.asarray(target).ravel()]
+def mean_iou(pred: np.ndarray, target: np.ndarray, *, num_classes: int, ignore_index: int | None = None) -> float:
+    """(1/|C|) Σ_{c∈C} |P_c ∩ T_c| / |P_c ∪ T_c| with P_c, T_c the element sets labelled c, C = {c : P_c ∪ T_c ≠ ∅},
+    over the elements whose target is not `ignore_index`."""
+    pairs = [(int(a), int(b)) for a, b in zip(np.asarray(pred).ravel(), np.asarray(target).ravel())
+             if ignore_index is None or int(b) != ignore_index]
+    p = [a for a, _ in pairs]
+    t = [b for _, b in pairs]
     ratios = []
     for c in range(num_classes):
         in_p = {e for e, v in enumerate(p) if v == c}

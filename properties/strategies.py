@@ -131,3 +131,22 @@ def float_arrays(
     limit = max_value(dtype)
     x = np.clip(round_to(np.clip(x, -limit, limit), dtype), -limit, limit)
     return x
+
+
+# --- rare size classes (issue 10, "Reach") --------------------------------------------------------------------------
+
+LONG_LENGTHS = (17, 33, 65, 129, 257, 513, 1025, 2049, 4097)
+"""Reduced-axis lengths at and just past vector widths and block sizes, where kernels change code path."""
+
+
+@cached
+@st.composite
+def rarely(draw: st.DrawFn, common: st.SearchStrategy[Any], rare: st.SearchStrategy[Any], *, one_in: int = 8,
+           label: str = "rare bucket") -> Any:
+    """A draw from `rare` in about 1 example of `one_in`, else from `common`; shrinks towards `common`.
+
+    The choice is an integer in [0, one_in) drawn first (rare only at its top), so a failure that does not need
+    the rare bucket shrinks out of it, and Hypothesis' own bias towards bounds still visits it early.
+    """
+    k = draw(integers(0, one_in - 1), label=label)
+    return draw(rare) if k == one_in - 1 else draw(common)

@@ -19,7 +19,9 @@ import numpy as np
 
 from . import _checks
 
-OPS = ("kl_divergence", "kl_divergence_vjp", "gaussian_kl", "vae_latent_loss")
+OPS = ("kl_divergence", "kl_divergence_vjp", "kl_div_loss", "gaussian_kl", "vae_latent_loss")
+
+REDUCTIONS = ("none", "sum", "mean", "batchmean")
 
 _FORMATS = (ml_dtypes.bfloat16, np.float16, np.float32)
 """Storage formats tried for the sum-to-1 tolerance, widest epsilon first (bfloat16 2^-7, float16 2^-10, …)."""
@@ -117,6 +119,51 @@ def kl_divergence_vjp(p: np.ndarray, q: np.ndarray, dy: np.ndarray, *, axis: int
     return -np.expand_dims(dy, ax) * ratio
 
 
+def kl_div_loss(log_q: np.ndarray, target: np.ndarray, *, reduction: str = "batchmean",
+                log_target: bool = False) -> np.ndarray:
+    r"""The KL loss in the calling convention of PyTorch's `F.kl_div(input, target)`: the model as
+    log-probabilities log q, the target as probabilities p (or as log p with `log_target`), then a reduction.
+
+    ℓ_i = p_i (\log p_i − \log q_i) elementwise, 0 where p_i = 0 (0 log 0 = 0, Cover & Thomas §2.3; with
+    `log_target`, p_i = exp(target_i) and target_i = −∞ is p_i = 0); +∞ where p_i > 0 and log q_i = −∞.
+    reduction: 'none' → ℓ (the shape of the inputs); 'sum' → Σ ℓ; 'batchmean' → Σ ℓ / N with N the length of axis 0
+    (the batch): for distributions along the other axes, the mean over the batch of D(P_n‖Q_n), the KL divergence;
+    'mean' → Σ ℓ / (number of elements): the mean over every element, D/C for C classes, which is not a KL
+    divergence. PyTorch documents 'mean' so and added 'batchmean' for the mathematical definition
+    (pytorch/pytorch#6622, PR #14457). Sources: Cover & Thomas §2.3; PyTorch `KLDivLoss` documentation.
+    The loss is elementwise, so the target need not sum to 1 here. target >= 0 (any real or −∞ with `log_target`);
+    log_q any real or −∞; one shape, at least 1-D. Returns float64 (0-d for every reduction but 'none').
+    """
+    log_q = _checks.floats(log_q, "log_q", finite=False)
+    target = _checks.floats(target, "target", finite=False)
+    _checks.same_shape(log_q, target, "log_q", "target")
+    if log_q.ndim == 0:
+        raise ValueError("log_q: expected at least 1 dimension (axis 0 is the batch), got a scalar")
+    if np.any(np.isnan(log_q)) or np.any(log_q == np.inf):
+        raise ValueError("log_q: log-probabilities must be real or −inf (q = 0), got NaN or +inf")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction: expected one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
+    if not isinstance(log_target, (bool, np.bool_)):
+        raise ValueError(f"log_target: expected a bool, got {log_target!r}")
+    if log_target:
+        if np.any(np.isnan(target)) or np.any(target == np.inf):
+            raise ValueError("target: log-probabilities must be real or −inf, got NaN or +inf")
+        p, log_p = np.exp(target), target
+    else:
+        if np.any(~np.isfinite(target)) or np.any(target < 0):
+            raise ValueError("target: probabilities must be finite and non-negative")
+        p = target
+        with np.errstate(divide="ignore"):
+            log_p = np.log(np.where(p > 0, p, 1.0))
+    with np.errstate(invalid="ignore"):
+        terms = np.where(p == 0, 0.0, p * (log_p - log_q))
+    if reduction == "none":
+        return terms
+    total = terms.sum()
+    divisor = {"sum": 1, "batchmean": log_q.shape[0], "mean": log_q.size}[reduction]
+    return np.asarray(total / divisor, dtype=np.float64)
+
+
 def _sigma(x: object, name: str) -> np.ndarray:
     s = _checks.floats(x, name)
     if np.any(s <= 0):
@@ -129,6 +176,8 @@ def gaussian_kl(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np
 
     D = \log(σ_2/σ_1) + (σ_1^2 + (μ_1 − μ_2)^2) / (2σ_2^2) − 1/2 = \int p_1 \log(p_1/p_2) dx,
     zero exactly when (μ1, σ1) = (μ2, σ2) and positive otherwise. All four arrays have one shape; σ > 0.
+    Computed as ½(v + t − 1) − ½ log v with v = (σ1/σ2)², t = ((μ1 − μ2)/σ2)²: the same number, but no σ² is
+    formed, so σ up to the largest float64 gives D wherever D itself is finite (σ1² would overflow past 1.3e154).
     """
     mu1 = _checks.floats(mu1, "mu1")
     sigma1 = _sigma(sigma1, "sigma1")
@@ -136,7 +185,9 @@ def gaussian_kl(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np
     sigma2 = _sigma(sigma2, "sigma2")
     for a, name in ((sigma1, "sigma1"), (mu2, "mu2"), (sigma2, "sigma2")):
         _checks.same_shape(mu1, a, "mu1", name)
-    return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
+    v = (sigma1 / sigma2) ** 2
+    t = ((mu1 - mu2) / sigma2) ** 2
+    return 0.5 * (v + t - 1.0) - np.log(sigma1 / sigma2)
 
 
 def vae_latent_loss(mu: np.ndarray, sigma: np.ndarray, *, axis: int = -1) -> np.ndarray:
@@ -145,6 +196,7 @@ def vae_latent_loss(mu: np.ndarray, sigma: np.ndarray, *, axis: int = -1) -> np.
     ½ \sum_j (μ_j^2 + σ_j^2 − \log σ_j^2 − 1)   (Kingma & Welling 2014, Appendix B, with the sign of the loss:
     their −D_{KL} = ½ Σ(1 + log σ² − μ² − σ²)). It is gaussian_kl(μ, σ, 0, 1) summed along `axis`,
     and 0, its minimum, exactly at μ = 0, σ = 1. σ > 0; returns the shape of mu without `axis`.
+    log σ² is computed as 2 log σ: the same number, without the underflow of σ² for σ below 1.5e-154.
     """
     mu = _checks.floats(mu, "mu")
     sigma = _sigma(sigma, "sigma")
@@ -152,4 +204,4 @@ def vae_latent_loss(mu: np.ndarray, sigma: np.ndarray, *, axis: int = -1) -> np.
     if mu.ndim == 0:
         raise ValueError("mu: expected at least 1 dimension (the latent axis), got a scalar")
     ax = _checks.axis(axis, mu.ndim)
-    return 0.5 * (mu**2 + sigma**2 - np.log(sigma**2) - 1.0).sum(axis=ax)
+    return 0.5 * (mu**2 + sigma**2 - 2.0 * np.log(sigma) - 1.0).sum(axis=ax)

@@ -11,3 +11,5 @@ test_mean_iou_is_invariant_under_a_permutation_of_class_labels = bind(
     P.mean_iou_is_invariant_under_a_permutation_of_class_labels)
 test_mean_iou_ignores_an_unused_class = bind(P.mean_iou_ignores_an_unused_class)
 test_mean_iou_is_symmetric_in_pred_and_target = bind(P.mean_iou_is_symmetric_in_pred_and_target)
+test_mean_iou_ignores_the_elements_whose_target_is_ignore_index = bind(
+    P.mean_iou_ignores_the_elements_whose_target_is_ignore_index)

@@ -23,3 +23,6 @@ test_gaussian_kl_to_standard_normal_sums_to_vae_latent_loss = bind(
 test_vae_latent_loss_matches_spec = bind(P.vae_latent_loss_matches_spec)
 test_vae_latent_loss_is_zero_and_minimal_at_standard_normal = bind(
     P.vae_latent_loss_is_zero_and_minimal_at_standard_normal)
+test_kl_div_loss_matches_spec = bind(P.kl_div_loss_matches_spec)
+test_kl_div_loss_reductions_agree = bind(P.kl_div_loss_reductions_agree)
+test_gaussian_kl_is_invariant_to_scaling_both_gaussians = bind(P.gaussian_kl_is_invariant_to_scaling_both_gaussians)

@@ -13,7 +13,8 @@ from dlspec.spec import iou as S
 
 @given(P.label_cases("float64"))
 def test_spec_mean_iou_matches_exact_oracle(case):
-    got = S.mean_iou(case.pred, case.target, num_classes=case.num_classes)
-    want = O.mean_iou(case.pred, case.target, num_classes=case.num_classes)
-    c = compare(got, want, P.mean_iou_bound(case.pred, case.target, case.num_classes), "float64")
+    got = S.mean_iou(case.pred, case.target, num_classes=case.num_classes, ignore_index=case.ignore_index)
+    want = O.mean_iou(case.pred, case.target, num_classes=case.num_classes, ignore_index=case.ignore_index)
+    bound = P.mean_iou_bound(case.pred, case.target, case.num_classes, ignore_index=case.ignore_index)
+    c = compare(got, want, bound, "float64")
     assert c.ok, f"mean_iou={c.got!r}, oracle {c.want!r} ± {c.allowed:.3g} ({c.err_eps:.3g} ε)"

@@ -57,3 +57,23 @@ def test_spec_perfect_prediction_is_one_and_symmetric_and_label_invariant():
     sigma = rng.permutation(5)
     for other in (S.mean_iou(target, pred, num_classes=5), S.mean_iou(sigma[pred], sigma[target], num_classes=5)):
         assert compare(other, m, bound, "float64").ok
+
+
+def test_spec_ignore_index_drops_elements_by_target_and_keeps_a_predicted_ignored_class():
+    # Keras' own example (keras/src/metrics/iou_metrics_test.py, test_unweighted_ignore_class_255):
+    # y_true = [0, 1, 2, 255], y_pred = [0, 1, 1, 1], ignore 255: IoUs 1, 1/2, 0 over three present classes
+    assert S.mean_iou(np.array([0, 1, 1, 1]), np.array([0, 1, 2, 255]), num_classes=3,
+                      ignore_index=255) == (1 + 0.5 + 0) / 3
+    # ignore a class: the element with target 0 leaves; the prediction 0 at a kept element is a false positive
+    # of class 0 (IoU 0, counted); class 1: TP 1, union 2
+    assert S.mean_iou(np.array([0, 1, 0]), np.array([0, 1, 1]), num_classes=2, ignore_index=0) == (0 + 0.5) / 2
+
+
+@pytest.mark.parametrize(("call", "argument"), [
+    (lambda: S.mean_iou(np.array([0, 1]), np.array([255, 255]), num_classes=2, ignore_index=255), "target"),
+    (lambda: S.mean_iou(np.array([0, 1]), np.array([0, 254]), num_classes=2, ignore_index=255), "target"),
+    (lambda: S.mean_iou(np.array([0, 1]), np.array([0, 1]), num_classes=2, ignore_index=1.0), "ignore_index"),
+])
+def test_spec_rejects_bad_ignore_index_arguments(call, argument):
+    with pytest.raises(ValueError, match=rf"^{argument}:"):
+        call()

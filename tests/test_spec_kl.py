@@ -77,3 +77,31 @@ def test_spec_vae_latent_loss_is_summed_gaussian_kl_to_standard_normal(case):
     np.testing.assert_array_less(np.abs(total - S.vae_latent_loss(mu, sigma, axis=axis)),
                                  4 * E64 * np.asarray(b.budget) * np.asarray(b.scale) + 1e-300)
     assert S.vae_latent_loss(np.zeros((1, 3)), np.ones((1, 3)))[0] == 0.0
+
+
+def test_spec_kl_div_loss_reductions_and_log_target():
+    p = np.array([[0.25, 0.75, 0.0], [0.5, 0.25, 0.25]])
+    q = np.array([[0.5, 0.25, 0.25], [0.25, 0.5, 0.25]])
+    d = S.kl_divergence(p, q)  # one KL divergence per row
+    log_q = np.log(q)
+    assert np.isclose(S.kl_div_loss(log_q, p, reduction="batchmean"), d.mean(), rtol=1e-15)
+    assert np.isclose(S.kl_div_loss(log_q, p, reduction="sum"), d.sum(), rtol=1e-15)
+    assert np.isclose(S.kl_div_loss(log_q, p, reduction="mean"), d.sum() / 6, rtol=1e-15)  # over all 6 elements
+    assert S.kl_div_loss(log_q, p, reduction="none")[0, 2] == 0.0  # 0·log 0 = 0
+    with np.errstate(divide="ignore"):
+        as_logs = S.kl_div_loss(log_q, np.log(p), reduction="none", log_target=True)
+    assert as_logs[0, 2] == 0.0 and np.allclose(as_logs, S.kl_div_loss(log_q, p, reduction="none"), rtol=1e-15)
+    assert S.kl_div_loss(np.array([-np.inf]), np.array([1.0]), reduction="sum") == np.inf
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: S.kl_div_loss(np.zeros(2), np.array([0.5, -0.5])), "target"),
+    (lambda: S.kl_div_loss(np.array([0.0, np.nan]), np.array([0.5, 0.5])), "log_q"),
+    (lambda: S.kl_div_loss(np.zeros(2), np.array([0.5, 0.5]), reduction="avg"), "reduction"),
+    (lambda: S.kl_div_loss(np.zeros(2), np.array([0.5, 0.5]), log_target=1), "log_target"),
+    (lambda: S.kl_div_loss(np.zeros(2), np.array([0.5, 0.5, 0.0])), "target"),
+    (lambda: S.kl_div_loss(np.array(0.0), np.array(0.5)), "log_q"),
+])
+def test_spec_kl_div_loss_errors_name_their_argument(call, name):
+    with pytest.raises(ValueError, match=rf"^{name}: "):
+        call()
