@@ -131,3 +131,26 @@ def float_arrays(
     limit = max_value(dtype)
     x = np.clip(round_to(np.clip(x, -limit, limit), dtype), -limit, limit)
     return x
+
+
+RARE_ONE_IN = 8
+"""A rare size class is drawn about once in RARE_ONE_IN examples (the issue's budget: ≈ 1 in 8–10)."""
+
+
+def rare_buckets(common: Sequence[Any], rare: Sequence[Any], *, one_in: int = RARE_ONE_IN
+                 ) -> st.SearchStrategy[Any]:
+    """One of `common` (smallest first) most of the time, one of `rare` (long axes, wide channels, values near
+    the dtype's maximum) about once in `one_in` draws. Shrinks towards the common buckets: the gate is an
+    integer drawn in [0, one_in) whose largest value alone picks a rare bucket, and Hypothesis shrinks it to 0.
+
+    >>> rare_buckets([(1, 8)], [(1, 1025)])  # (1, 8) seven times in eight, (1, 1025) once
+    """
+    if one_in < 2 or not common or not rare:
+        raise ValueError("rare_buckets: needs common and rare buckets and one_in >= 2")
+    return _rare_buckets(tuple(common), tuple(rare), one_in)
+
+
+@cached
+def _rare_buckets(common: tuple[Any, ...], rare: tuple[Any, ...], one_in: int) -> st.SearchStrategy[Any]:
+    gate = integers(0, one_in - 1)
+    return gate.flatmap(lambda g: sampled_from(rare) if g == one_in - 1 else sampled_from(common))
