@@ -43,3 +43,5 @@ test_max_pool2d_in_ceil_mode_with_padding_and_dilation_matches_spec = bind(
     P.max_pool2d_in_ceil_mode_with_padding_and_dilation_matches_spec)
 test_max_pool2d_vjp_in_ceil_mode_with_padding_and_dilation_matches_spec = bind(
     P.max_pool2d_vjp_in_ceil_mode_with_padding_and_dilation_matches_spec)
+test_max_pool2d_with_indices_in_ceil_mode_with_dilation_matches_spec = bind(
+    P.max_pool2d_with_indices_in_ceil_mode_with_dilation_matches_spec)
