@@ -152,9 +152,9 @@ GEOMETRIES: dict[str, list[tuple]] = {
     # ceil mode, padding and dilation together (max pooling): windows that start in the leading padding, a last
     # partial window whose dilated taps run past the input, and a window starting in the trailing padding dropped
     "ceil_dilated": [
-        ((1, 1, 5, 5), (2, 2), (2, 2), ((1, 1), (1, 1)), (2, 2)),
-        ((1, 2, 6, 7), (3, 2), (2, 3), ((2, 2), (1, 1)), (2, 2)),
-        ((2, 1, 7, 6), (2, 3), (3, 2), ((1, 1), (2, 2)), (3, 2)),
+        ((1, 1, 5, 6), (2, 2), (3, 2), ((1, 1), (1, 1)), (2, 2)),  # rows: the ceil window would start in padding
+        ((1, 2, 6, 7), (3, 2), (2, 3), ((1, 1), (1, 1)), (2, 2)),
+        ((2, 1, 7, 6), (2, 3), (3, 2), ((1, 1), (1, 1)), (3, 2)),
     ],
     # asymmetric explicit padding and 'same' with an odd total (the extra cell goes bottom/right), floor mode
     "asymmetric": [
@@ -182,7 +182,7 @@ RARE_GEOMETRIES: dict[str, list[tuple]] = {
         ((1, 17, 4, 17), (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1)),  # 17 channels, 17 columns
     ],
     "ceil_dilated": [
-        ((1, 1, 4, 65), (2, 3), (2, 3), ((1, 1), (2, 2)), (2, 2)),
+        ((1, 1, 4, 65), (2, 3), (2, 3), ((1, 1), (1, 1)), (2, 2)),
     ],
     "asymmetric": [
         ((1, 1, 3, 129), (2, 3), (1, 2), "same", (1, 1)),
@@ -226,14 +226,23 @@ def _geometry(case: Case, *, avg: bool = False) -> dict[str, Any]:
 # Cases
 # ---------------------------------------------------------------------------------------------------------
 
-def _distinct(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
-    """Distinct values (no ties anywhere): a permutation of integers, shifted (all-negative when the shift is n)
-    and scaled by 2^k — exact in every dtype for the ≤ 256 elements of these buckets."""
+def _distinct(draw: st.DrawFn, shape: tuple[int, ...], span: tuple[int, int]) -> np.ndarray:
+    """Distinct values within every window: a permutation of integers, shifted (all-negative when the shift is n)
+    and scaled by 2^k — exact in every dtype for up to 256 elements. Larger planes (the rare long rows) tile a
+    permutation of span_h·span_w <= 256 integers with periods span_h × span_w, the dilated window's extent: the
+    cells of one window fall on distinct tile positions, so each window still has one maximum."""
     n = int(np.prod(shape))
     rng = np.random.default_rng(draw(seeds(), label="seed"))
-    shift = draw(sampled_from([0, n // 2, n]), label="shift")
     k = draw(integers(-4, 4), label="exponent")
-    return ((rng.permutation(n) - shift) * 2.0**k).reshape(shape)
+    if n <= 256:
+        shift = draw(sampled_from([0, n // 2, n]), label="shift")
+        return ((rng.permutation(n) - shift) * 2.0**k).reshape(shape)
+    a, b = span
+    shift = draw(sampled_from([0, a * b // 2, a * b]), label="shift")
+    N, C, H, W = shape
+    levels = np.stack([rng.permutation(a * b) for _ in range(N * C)]).reshape(N, C, a * b) - shift
+    tile = (np.arange(H)[:, None] % a) * b + np.arange(W)[None, :] % b
+    return levels[:, :, tile] * 2.0**k
 
 
 def _window_distinct(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
@@ -259,7 +268,7 @@ def pool_cases(dtype: str, kind: str, values: str = "any", avg: bool = False,
         shape, kernel, stride, padding, dilation = draw(
             rare_buckets(GEOMETRIES[kind], rows) if rows else sampled_from(GEOMETRIES[kind]), label="geometry")
         if values == "distinct":
-            x = _distinct(draw, shape)
+            x = _distinct(draw, shape, tuple(d * (kk - 1) + 1 for kk, d in zip(kernel, dilation)))
         elif values == "smooth":
             x = round_to(_window_distinct(draw, shape), dtype)
         elif values == "ties":
