@@ -14,3 +14,4 @@ test_conv2d_same_padding_gives_ceil_of_size_over_stride = bind(P.conv2d_same_pad
 test_conv1x1_is_a_per_pixel_matmul = bind(P.conv1x1_is_a_per_pixel_matmul)
 test_grouped_conv2d_is_concatenated_per_group_convs = bind(P.grouped_conv2d_is_concatenated_per_group_convs)
 test_conv2d_bias_adds_a_per_channel_constant = bind(P.conv2d_bias_adds_a_per_channel_constant)
+test_conv2d_is_homogeneous_in_x = bind(P.conv2d_is_homogeneous_in_x)

@@ -39,3 +39,9 @@ test_avg_pool2d_vjp_agrees_with_own_forward = bind(P.avg_pool2d_vjp_agrees_with_
 test_avg_pool2d_vjp_with_same_padding_agrees_with_own_forward = bind(
     P.avg_pool2d_vjp_with_same_padding_agrees_with_own_forward)
 test_avg_pool2d_of_values_near_the_maximum_is_finite = bind(P.avg_pool2d_of_values_near_the_maximum_is_finite)
+test_max_pool2d_in_ceil_mode_with_padding_and_dilation_matches_spec = bind(
+    P.max_pool2d_in_ceil_mode_with_padding_and_dilation_matches_spec)
+test_max_pool2d_vjp_in_ceil_mode_with_padding_and_dilation_matches_spec = bind(
+    P.max_pool2d_vjp_in_ceil_mode_with_padding_and_dilation_matches_spec)
+test_max_pool2d_with_indices_in_ceil_mode_with_dilation_matches_spec = bind(
+    P.max_pool2d_with_indices_in_ceil_mode_with_dilation_matches_spec)
