@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ..dtypes import eps as machine_eps
 from ..dtypes import round_to, tiny
 from ..spec import batch_norm as S
+from ._normalisation import Groups
 from .assertions import assert_close, assert_equal, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
@@ -22,20 +23,18 @@ from .tolerance import LIBM, Bound
 # Error models (see properties/tolerance.py for the method). u is the dtype's epsilon; all budgets below are
 # ABSOLUTE errors in units of u (Bound scale 1), per element, computed from the float64 inputs.
 #
-# Per channel, m values, μ = mean, v = biased variance, σ = √(v + ε_bn), x̂ = (x − μ)/σ, mean|x|, mean x².
-#   mean:      a sum of m terms and a division: |δμ| <= u·m·mean|x|.
-#   x − μ̂:    one rounding of |x − μ| <= |x| + |μ|, plus δμ:  A_i = |x_i| + |μ| + m·mean|x|.
-#   variance:  two-pass, Σ(x_i − μ̂)²/m. The cross term Σ(x_i − μ)δμ vanishes (Σ(x_i − μ) = 0), so the mean's
-#              error enters only squared: |δv| <= u(m + 2)v + (u·m·mean|x|)². A Welford (updating) variance
-#              errs by u·m·κ·v, κ = √(mean x² / v) (Chan, Golub & LeVeque 1983); we accept both. A variance
-#              flushed to zero below the dtype's smallest normal errs by up to `tiny`. The one-pass
-#              E[x²] − E[x]² errs by u·m·κ²·v: κ times the Welford allowance, so large offsets (|μ| ≫ σ)
-#              make it fail — by design, that is what fast-variance paths get wrong.
-#   1/σ:       relative error ½|δv|/(v + ε_bn) + ½ (v + ε_bn) + LIBM (sqrt/rsqrt) + 1 (division) + 1 (γ/σ):
-#              B = ½|δv|/(u(v + ε_bn)) + LIBM + 2.5.
-#   x̂_i:       E_i = A_i/σ + |x̂_i|·B.
-#   train y:   y_i = γx̂_i + β: |γ|E_i + 2(|γx̂_i| + |β|). The fused form x·(γ/σ) + (β − μγ/σ) errs by the
-#              same terms (its extra roundings are |x|·|γ|/σ and |μ|·|γ|/σ, inside |γ|A_i/σ).
+# Per channel, m values, μ = mean, v = biased variance, σ = √(v + ε_bn), x̂ = (x − μ)/σ, M = max|x|.
+#   x̂_i:       the model shared with the norms family (properties/_normalisation.py, a channel being the group):
+#              δ = u_a(m + 1)M + uM the mean's error (u_a: the accumulation precision, float32 for 16-bit
+#              dtypes: float16 accumulation is rejected), var_err = u_a(m+3)(v + Mσ) + 2uv + δ² (+ tiny if
+#              flushed) covering two-pass and Welford but not the one-pass E[x²] − E[x]² (κ² = mean x²/v times
+#              more: rejected as soon as |μ| ≫ σ), B = var_err/(2uσ²) + LIBM + 2.5 the relative error of 1/σ,
+#              E_i = [δ + u(|x_i| + M)]/(uσ) + |x̂_i|(B + 1.5) + 1. The + 1 (x̂ is O(1), one rounding of it) is
+#              also the floor ε·Σ|dy| of dγ below: a constant channel at the smallest normal may give dγ ≈ 5e-36
+#              instead of 0 (TF, Keras), as the norms family always allowed. No cap for constant channels of
+#              large values: the folded affine is accepted (see that module).
+#   train y:   y_i = γx̂_i + β: |γ|E_i + 3|γx̂_i| + 2|β| (the product, the sum, the output rounding), as in the
+#              norms family. The fused form x·(γ/σ) + (β − μγ/σ) errs by u|γ|(|x_i| + |μ|)/σ + u|β|: inside.
 #   vjp:       dβ = Σ dy: m·Σ|dy|.  dγ = Σ dy x̂: Σ|dy|E + (m + 1)Σ|dy x̂|.
 #              dx_i = (γ/σ)(dy_i − mean dy − x̂_i·P), P = mean(dy x̂), Q = mean(|dy|E), D = mean|dy x̂|:
 #              mean dy errs by m·mean|dy|, P by Q + (m + 1)D, x̂_i·P by E_i|P| + |x̂_i|(Q + (m + 1)D), the two
@@ -46,7 +45,7 @@ from .tolerance import LIBM, Bound
 #              path to x_i and to μ (zero in exact arithmetic, not in rounding): + 2B(|x̂_i| + 1)D.
 #   running:   decay·r + (1 − decay)·obs, each product and the sum rounded, decay and 1 − decay rounded to the
 #              working precision: 2·decay|r| + (1 − decay)(|obs| + |δobs|) + |new|, with δobs the mean's or
-#              the unbiased variance's error above (times m/(m − 1), plus its own rounding).
+#              the unbiased variance's error above (times m/(m − 1), plus its own rounding); δ for the mean.
 #   inference: scale = γ/√(Var + ε_bn) to LIBM + 2, then x·scale + (β − E·scale) or γ(x − E)/σ + β:
 #              |γ|(|x_i| + |E|)/σ·(LIBM + 4) + 2|β| + |y_i|.
 # ---------------------------------------------------------------------------------------------------------
@@ -63,23 +62,14 @@ def _reduced(ndim: int, ax: int) -> tuple[int, ...]:
 
 
 def channel_terms(x: np.ndarray, axis: int, eps: float, dtype: str) -> SimpleNamespace:
-    """The per-channel quantities of the error model (see the derivation above), broadcast against x."""
-    u = machine_eps(dtype)
+    """The per-channel quantities of the error model, broadcast against x: the x̂ model shared with the norms
+    family (properties/_normalisation.py), a channel being the group."""
     ax = axis % x.ndim
     red = _reduced(x.ndim, ax)
-    m = x.size // x.shape[ax]
-    mu = x.mean(axis=red, keepdims=True)
-    v = ((x - mu) ** 2).mean(axis=red, keepdims=True)
-    sigma = np.sqrt(v + eps)
-    mean_abs = np.abs(x).mean(axis=red, keepdims=True)
-    mean_sq = (x**2).mean(axis=red, keepdims=True)
-    x_hat = (x - mu) / sigma
-    flushed = np.where(v < tiny(dtype), tiny(dtype) / u, 0.0)  # a variance below the smallest normal, flushed
-    var_err = (m + 2) * v + m * np.sqrt(mean_sq) * np.sqrt(v) + u * (m * mean_abs) ** 2 + flushed
-    B = 0.5 * var_err / (v + eps) + LIBM + 2.5
-    E = (np.abs(x) + np.abs(mu) + m * mean_abs) / sigma + np.abs(x_hat) * B
-    return SimpleNamespace(u=u, ax=ax, red=red, m=m, mu=mu, v=v, sigma=sigma, mean_abs=mean_abs, x_hat=x_hat,
-                           var_err=var_err, B=B, E=E)
+    gr = Groups(x, red, eps, dtype)
+    return SimpleNamespace(u=gr.e, ax=ax, red=red, m=gr.n, mu=gr.mu, v=gr.var, sigma=gr.s, mean_abs=gr.mean_abs,
+                           x_hat=gr.x_hat, var_err=gr.var_error(), mean_err=gr.mean_error() / gr.e,
+                           B=gr.rho() + LIBM + 2.5, E=gr.budget())
 
 
 def train_bound(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float, axis: int, dtype: str) -> Bound:
@@ -113,11 +103,11 @@ def running_stats_bounds(x: np.ndarray, running_mean: np.ndarray, running_var: n
     t = channel_terms(x, axis, 1.0, dtype)
     m = t.m
     new_mean, new_var = S.batch_norm_running_stats(x, running_mean, running_var, decay=decay, axis=axis)
-    mu, v, mean_abs, var_err = (a.reshape(-1) for a in (t.mu, t.v, t.mean_abs, t.var_err))
+    mu, v, mean_err, var_err = (a.reshape(-1) for a in (t.mu, t.v, t.mean_err, t.var_err))
     unbiased = m / (m - 1)
-    mean_budget = 2 * decay * np.abs(running_mean) + (1 - decay) * (np.abs(mu) + m * mean_abs) + np.abs(new_mean)
+    mean_budget = 2 * decay * np.abs(running_mean) + (1 - decay) * (np.abs(mu) + mean_err) + np.abs(new_mean)
     var_budget = (2 * decay * np.abs(running_var) + (1 - decay) * unbiased * (var_err + 2 * v) + np.abs(new_var))
-    return (absolute(mean_budget, "u(2·decay|r| + (1−decay)(|μ| + m·mean|x|) + |new|)"),
+    return (absolute(mean_budget, "u(2·decay|r| + (1−decay)(|μ| + δ/u) + |new|), δ the mean's error"),
             absolute(var_budget, "u(2·decay|r| + (1−decay)·m/(m−1)(|δv| + 2v) + |new|)"))
 
 

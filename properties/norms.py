@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ..dtypes import eps, max_value, round_to, tiny
 from ..spec import norms as S
+from ._normalisation import Groups
 from .assertions import assert_close, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
@@ -23,32 +24,15 @@ from .tolerance import LIBM, Bound
 # One group S of n elements, μ its mean, σ² its biased variance, s = √(σ² + ε_reg), x̂_i = (x_i − μ)/s,
 # M = max_{k∈S} |x_k|. All bounds are absolute, in units of the dtype's ε (Bound scale 1).
 #
-# x̂ (standardize). Accepted algorithms: two-pass (mean, then mean of squared deviations) and Welford/updating,
-# both in the dtype or wider; with or without rsqrt; with the affine folded into one scale and shift or not.
-#   * mean: a sum of n terms and a division, |Δμ| <= ε((n − 1)·mean|x| + |μ|) <= ε·n·M (Higham Eq. 4.4; an
-#     updating mean errs by as much), and the subtraction x_i − μ one more rounding, ε(|x_i| + M). Through the
-#     numerator it moves x̂_i by ε((n + 1)M + |x_i|)/s; we charge (n + 2)M. To first order it does not move σ²
-#     (the deviations' mean is 0).
-#   * variance: two-pass errs by ε(n + 3)σ² relative (n − 1 sum, square, division, the deviations' rounding);
-#     the updating (Welford) algorithm by ε·n·κ·σ², κ = ‖x‖/(√n σ) <= M/σ (Chan, Golub, LeVeque 1983,
-#     Table 1). We charge ε(n + 3)·M·σ, which covers both and is κ times below the one-pass E[x²] − E[x]²
-#     error ε·n·‖x‖²/n = ε·n·κ²σ²: a one-pass variance fails as soon as |μ| ≫ σ (the offset data), by design.
-#     σ² → s = √(σ² + ε) halves it relative to s² (Δs/s = Δσ²/(2s²)) and it scales x̂_i: |x̂_i|·(n+3)Mσ/(2s²).
-#   * + ε_reg (1, and ½ for ε_reg rounded to the dtype), √ and ÷ (2) or rsqrt and × (LIBM + 1), the output
-#     rounding (1): |x̂_i|·(LIBM + 4).
-#   budget_i = ((n + 2)M + |x_i|)/s + |x̂_i|·(ρ + LIBM + 4) + 1  (the + 1: x̂ is O(1), and a budget of 0 where
-#   x̂_i = 0 would demand bit-exactness; ε absolute is one rounding of an O(1) value), with
-#   ρ = (n + 3)Mσ/(2s²) + ε((n + 2)M)²/(2s²): the two-pass variance is σ² + δ² for a mean off by δ (the n²κ²u²
-#   term of Chan, Golub, LeVeque), which matters for near-constant groups of large values.
-#   Cap: these are first order in ε(n + 2)M/s. When that is not small (a near-constant group of large values),
-#   the accepted algorithms still return x̂_i = (d_i − δ)/ŝ with ŝ >= max(s, |δ|)-ish (two-pass: ŝ² = s² + δ²),
-#   so |x̂_i computed| <= |x̂_i| + 1: the budget is capped at (2|x̂_i| + 1)/ε (+ the roundings). An output of 10⁸⁶
-#   for a group whose x̂ lies in [−√(n−1), √(n−1)] is a finding, not a rounding.
+# x̂: the model shared with batch norm, derived in properties/_normalisation.py: with δ = u_a(n + 1)M + uM the
+#   mean's error (u_a: the accumulation precision, float32 for 16-bit dtypes),
+#   budget_i = [δ + u(|x_i| + M)]/(u·s) + |x̂_i|(ρ + LIBM + 4) + 1,  ρ = (u_a(n+3)(σ² + Mσ) + 2uσ² + δ²)/(2u·s²).
+#   No cap on a near-constant group of large values: the folded affine is accepted (see that module).
 # y = γ x̂ + β: |γ|·budget_i, the product (|γx̂|), the sum and the output rounding (2|y| <= 2|γx̂| + 2|β|):
 #   budget_y = |γ|·budget_i + 3|γ x̂_i| + 2|β|. The folded form x·(γ/s) + (β − μγ/s) errs by
-#   ε(|γ|(|x_i| + |μ|)/s + |β|), inside it below the cap.
+#   ε(|γ|(|x_i| + |μ|)/s + |β|), inside |γ|·budget_i's first-order term (which is why there is no cap).
 # Backward, g = γ dy, means over S: dx = (g − mean g − x̂·mean(g x̂)) / s. With G = mean|g|, P = mean|g x̂|,
-#   Q = mean(|g|·budget), T_i = |g_i| + G + |x̂_i|P and ρ = (n + 3)Mσ/(2s²) + LIBM + 1 (the relative error of 1/s):
+#   Q = mean(|g|·budget), T_i = |g_i| + G + |x̂_i|P and ρ + LIBM + 1 (the relative error of 1/s, ρ as above):
 #   mean g: εnG;  mean(g x̂): εnP and the x̂ errors εQ;  x̂_i·mean(g x̂): ε(budget_i·|mean g x̂| + |x̂_i|P);
 #   g_i, two subtractions and the last product: 4εT_i;  1/s: ρεT_i.
 #   budget_dx = (T_i(ρ + 4) + nG + |x̂_i|(nP + Q) + budget_i·|mean g x̂|) / s.
@@ -58,43 +42,7 @@ from .tolerance import LIBM, Bound
 # ---------------------------------------------------------------------------------------------------------
 
 
-class _Groups:
-    """The spec's statistics of each normalisation group of x (in the group view of x), for the error models."""
-
-    def __init__(self, x: np.ndarray, axes: tuple[int, ...], eps_reg: float, dtype: str,
-                 view: tuple[int, ...] | None = None):
-        self.shape = x.shape
-        xv = x.reshape(view) if view is not None else x
-        self.view, self.axes = xv.shape, axes
-        self.n = int(np.prod([xv.shape[a] for a in axes]))
-        centred, var = S._centred(xv, axes)
-        self.var, self.eps_reg, self.e = var, eps_reg, eps(dtype)
-        self.s = np.sqrt(var + eps_reg)
-        self.sigma = np.sqrt(var)
-        self.M = np.abs(xv).max(axis=axes, keepdims=True)
-        self.x = xv
-        self.x_hat = centred / self.s
-
-    def back(self, a: np.ndarray) -> np.ndarray:
-        """An array of the group view back in x's shape."""
-        return np.broadcast_to(a, self.view).reshape(self.shape)
-
-    def mean(self, a: np.ndarray) -> np.ndarray:
-        return a.reshape(self.view).mean(axis=self.axes, keepdims=True)
-
-    def rho(self) -> np.ndarray:
-        """Relative error of s from the variance, in ε: first order, and the second-order δ²/(2s²) (δ = ε(n+2)M)."""
-        n, s, M = self.n, self.s, self.M
-        return (n + 3) * M * self.sigma / (2 * s**2) + self.e * ((n + 2) * M) ** 2 / (2 * s**2)
-
-    def budget(self) -> np.ndarray:
-        """budget_i of x̂ in the group view (see the error models)."""
-        n, s = self.n, self.s
-        first_order = ((n + 2) * self.M + np.abs(self.x)) / s + np.abs(self.x_hat) * (self.rho() + LIBM + 4) + 1
-        # the cap: computed x̂_i = (d_i − δ)/ŝ with ŝ² >= s² + δ²·… for the accepted algorithms, so its error
-        # stays below 2|x̂_i| + 1 however large δ/s; far outside [−√(n−1), √(n−1)] no algorithm is accurate
-        cap = (2 * np.abs(self.x_hat) + 1) / self.e + np.abs(self.x_hat) * (LIBM + 4) + 1
-        return np.minimum(first_order, cap)
+_Groups = Groups
 
 
 def _groups_standardize(x: np.ndarray, axis, eps_reg: float, dtype: str) -> _Groups:
@@ -132,7 +80,8 @@ def _absolute(bound: Bound) -> np.ndarray:
 def standardize_bound(x: np.ndarray, axis, eps_reg: float, dtype: str) -> Bound:
     gr = _groups_standardize(x, axis, eps_reg, dtype)
     return _bound(gr.back(gr.budget()), 1.0,
-                  "ε(((n+2)max|x| + |x_i|)/s + |x̂_i|(ρ + LIBM + 4) + 1), ρ = ((n+3)max|x|σ + ε((n+2)max|x|)²)/(2s²)")
+                  "ε([δ + u(|x_i| + M)]/(us) + |x̂_i|(ρ + LIBM + 4) + 1), δ = u_a(n+1)M + uM, "
+                  "ρ = var_err/(2s²) (properties/_normalisation.py)")
 
 
 def _affine_bound(gr: _Groups, gamma: np.ndarray, beta: np.ndarray) -> Bound:
