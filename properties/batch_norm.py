@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from ..dtypes import eps as machine_eps
 from ..dtypes import round_to, tiny
 from ..spec import batch_norm as S
-from ._normalisation import Groups
+from ._normalisation import Groups, draw_scale_exponent
 from .assertions import assert_close, assert_equal, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import float_arrays, integers, sampled_from, seeds, shapes
+from .strategies import float_arrays, integers, rare_shapes, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound
 
 # ---------------------------------------------------------------------------------------------------------
@@ -154,6 +154,14 @@ BUCKETS = [((2, 3), 1), ((1, 3, 2, 2), 1), ((1, 2, 2, 3), -1), ((8, 4), 1), ((2,
 """(shape, channel axis), smallest first: N = 2 with m = 2 (where m/(m−1) = 2 bites), N = 1 with m = H·W = 4,
 channels-last as axis −1 and as axis 3, up to m = 64. Every bucket has m >= 2 values per channel."""
 
+LONG_BUCKETS = [((1025, 2), 1), ((1, 65, 63, 2), -1)]
+"""Rare long reduced axes (about one example in nine, see `rare_shapes`): m = 1025 (just past 2^10, a block size
+of the reduction kernels) and m = 4095 channels-last (just below 2^12, odd spatial sizes 65 × 63). Two shapes
+only, shared by every property, because JAX compiles per shape. The 2^24-element class (float32 counts stop being
+exact) is not audited: 64 MiB a tensor per example, and at m = 2^24 the model's float32 allowance for the mean,
+u·(m + 1)·max|x|, is already of the order of the data — a 1/m rounded to float32 (relative error u) is far inside
+it, so such an example could not fail; it needs a pairwise-summation model (u·log₂ m), not a bigger array."""
+
 ONE_VALUE_BUCKETS = [((1, 3), 1), ((1, 2, 1, 1), 1), ((1, 1, 1, 3), -1)]
 """Batches of one value per channel (m = 1): (1, C), (1, C, 1, 1) and channels-last (1, 1, 1, C)."""
 
@@ -165,17 +173,22 @@ HUGE = {"float16": None, "bfloat16": 1e15, "float32": 1e15, "float64": 1e100}
 """Outliers whose squares (times m) stay finite in the dtype: a variance that overflows is not the point here.
 float16 has none: next to its offsets (up to 10^4) any outlier makes σ²_B exceed its range (65504)."""
 
-EPS_VALUES = (1e-5, 1e-3, 0.1)
-"""ε_bn: the frameworks' defaults (1e-5 torch/flax, 1e-3 Keras/TF) and a large one; rounded to the dtype."""
+EPS_VALUES = (1e-5, 1e-3, 0.1, 1e-12, 1e-6)
+"""ε_bn from the field: the frameworks' defaults (1e-5 torch/flax, 1e-3 Keras/TF), a large one, BERT's 1e-12 and
+1e-6; rounded to the dtype where the dtype can hold it — 1e-12 is below float16's smallest subnormal (6e-8) and is
+then passed as it is (the frameworks take ε as a Python float and add it in their float32 accumulation)."""
 
-DECAYS = (0.0, 0.5, 0.9, 0.99, 1.0)
-"""The old state's weight: the ends (replace, keep), the common 0.9 and 0.99."""
+DECAYS = (0.0, 0.5, 0.9, 0.99, 1.0, 0.999, 0.9999)
+"""The old state's weight: the ends (replace, keep), and the field's 0.9, 0.99, 0.999 and 0.9999 (Keras' 0.99,
+torch's momentum 0.1 = decay 0.9, slow averages in large-batch and EMA training)."""
 
 SPECIALS = ("none", "ties", "huge", "tiny", "signed_zero")
 
 
 def _draw_eps(draw: st.DrawFn, dtype: str) -> float:
-    return float(round_to(draw(sampled_from(EPS_VALUES), label="eps"), dtype))
+    value = draw(sampled_from(EPS_VALUES), label="eps")
+    rounded = float(round_to(value, dtype))
+    return rounded if rounded > 0 else value
 
 
 def _draw_x(draw: st.DrawFn, shape: tuple[int, ...], axis: int, dtype: str) -> np.ndarray:
@@ -197,8 +210,8 @@ def _draw_affine(draw: st.DrawFn, channels: int, dtype: str) -> tuple[np.ndarray
     return gamma, beta
 
 
-def _train_case(draw: st.DrawFn, dtype: str, buckets: list) -> Case:
-    shape, axis = draw(shapes(buckets), label="shape")
+def _train_case(draw: st.DrawFn, dtype: str, buckets: list, *, long: bool = True) -> Case:
+    shape, axis = draw(rare_shapes(buckets, LONG_BUCKETS) if long else shapes(buckets), label="shape")
     x = _draw_x(draw, shape, axis, dtype)
     gamma, beta = _draw_affine(draw, shape[axis], dtype)
     return Case(x=x, gamma=gamma, beta=beta, eps=_draw_eps(draw, dtype), axis=axis)
@@ -213,7 +226,7 @@ def train_cases(dtype: str) -> st.SearchStrategy[Case]:
 def one_value_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        case = _train_case(draw, dtype, ONE_VALUE_BUCKETS)
+        case = _train_case(draw, dtype, ONE_VALUE_BUCKETS, long=False)
         dy = draw(float_arrays(case.x.shape, dtype, exponents=(0, 0), specials=()), label="dy")
         return Case(**case.fields(), dy=dy)
 
@@ -239,7 +252,7 @@ def smooth_cases(dtype: str) -> st.SearchStrategy[Case]:
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape, axis = draw(shapes(BUCKETS), label="shape")
+        shape, axis = draw(rare_shapes(BUCKETS, LONG_BUCKETS), label="shape")
         ax = axis % len(shape)
         rng = np.random.default_rng(draw(seeds(), label="seed"))
         z = rng.standard_normal(shape)
@@ -257,7 +270,7 @@ def smooth_cases(dtype: str) -> st.SearchStrategy[Case]:
 def running_stats_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape, axis = draw(shapes(BUCKETS), label="shape")
+        shape, axis = draw(rare_shapes(BUCKETS, LONG_BUCKETS), label="shape")
         x = _draw_x(draw, shape, axis, dtype)
         c = shape[axis]
         running_mean = draw(float_arrays((c,), dtype, exponents=EXPONENTS[dtype], offset=True, specials=()),
@@ -281,6 +294,21 @@ def inference_cases(dtype: str) -> st.SearchStrategy[Case]:
         spread = draw(float_arrays((c,), dtype, exponents=EXPONENTS[dtype], positive=True,
                                    specials=("none", "signed_zero")), label="spread")
         return Case(**case.fields(), mean=mean, var=round_to(spread**2, dtype))
+
+    return build()
+
+
+@lru_cache
+def scaled_cases(dtype: str) -> st.SearchStrategy[Case]:
+    """Training cases with x scaled by a = 2^k and ε by a² (both exact), k from the reach of
+    `scale_exponent_range` (properties/_normalisation.py): up to float16's largest value."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Case:
+        case = draw(train_cases(dtype))
+        m = case.x.size // case.x.shape[case.axis]
+        a = 2.0 ** draw_scale_exponent(draw, case.x, case.eps, m, dtype)
+        return Case(**case.fields(), scaled=case.x * a, scaled_eps=case.eps * a * a)
 
     return build()
 
@@ -344,6 +372,16 @@ def batch_norm_train_is_invariant_to_a_per_channel_constant(impl: Impl, case: Ca
     bound = _plus(_both(b1, b2, "two train budgets"), moved,
                   impl.dtype, "the effect of rounding x + b (spec)")
     assert_close("batch_norm_train", y_shifted, y, bound, impl=impl, what="y(x + b)")
+
+
+@prop("batch_norm_train", cases=scaled_cases)
+def batch_norm_train_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared(impl: Impl, case: Case) -> None:
+    """batch_norm_train(a·x, γ, β, ε = a²ε) = batch_norm_train(x, γ, β, ε) for a > 0 (x̂ is scale invariant)."""
+    y = impl("batch_norm_train", case.x, case.gamma, case.beta, eps=case.eps, axis=case.axis)
+    y2 = impl("batch_norm_train", case.scaled, case.gamma, case.beta, eps=case.scaled_eps, axis=case.axis)
+    b1 = train_bound(case.x, case.gamma, case.beta, case.eps, case.axis, impl.dtype)
+    b2 = train_bound(case.scaled, case.gamma, case.beta, case.scaled_eps, case.axis, impl.dtype)
+    assert_close("batch_norm_train", y2, y, _both(b1, b2, "two train budgets"), impl=impl, what="y(a·x, ε = a²ε)")
 
 
 @prop("batch_norm_train", cases=train_cases)

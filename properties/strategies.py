@@ -131,3 +131,22 @@ def float_arrays(
     limit = max_value(dtype)
     x = np.clip(round_to(np.clip(x, -limit, limit), dtype), -limit, limit)
     return x
+
+
+@cached
+def _rare_or_common(common: tuple[Any, ...], rare: tuple[Any, ...], one_in: int) -> st.SearchStrategy[Any]:
+    pick = sampled_from(tuple(range(one_in)))
+    return pick.flatmap(lambda k: sampled_from(rare) if k == one_in - 1 else sampled_from(common))
+
+
+def rare_shapes(common: Sequence[Any], rare: Sequence[Any], *, one_in: int = 9) -> st.SearchStrategy[Any]:
+    """One of `common` (shrinking towards its first), or — about one draw in `one_in` — one of `rare`: the long
+    reduced axes (lengths at and just around vector widths and block sizes: 1025, 4095, ...) where kernels switch
+    code paths, drawn rarely so that the audit's cost grows little, and shrinking back to the common buckets.
+
+    >>> rare_shapes([(2, 3), (8, 4)], [(1025, 2)])   # (1025, 2) in about 1 example of 9
+    """
+    if not common or not rare or one_in < 2:
+        raise ValueError(f"rare_shapes: expected non-empty common and rare lists and one_in >= 2, got "
+                         f"{len(common)}, {len(rare)}, {one_in}")
+    return _rare_or_common(tuple(common), tuple(rare), one_in)
