@@ -1,4 +1,24 @@
-"""Properties of batch normalization: differential (backend vs spec), metamorphic, running statistics, gradients."""
+"""Properties of batch normalization: differential (backend vs spec), metamorphic, running statistics, gradients.
+
+Reach (CI profile, 100 examples a property; shares measured on the drawn cases of train/vjp/scaled properties in
+float32 and float16, from 100 derandomized draws of `train_cases`, `vjp_cases` and `scaled_cases`):
+
+| region | how it is drawn | share of examples |
+|---|---|---|
+| m = 2 … 64 values a channel, (N, C), NCHW, NHWC as axis −1 and 3 | `BUCKETS` | 87–98 % |
+| long reduced axis m = 1025, 4095 (65 × 63 channels-last) | `LONG_BUCKETS`, `rare_shapes` | 2–13 % |
+| m = 1 (one value per channel) | `ONE_VALUE_BUCKETS`, own property | that property |
+| data 10^k·N(0, 1) + offsets ±1000·10^k; k in [−6, 6] f32, [−8, 8] f64, [−4, 4] bf16, [−1, 1] f16 | `EXPONENTS` | all |
+| one constant channel (σ²_B = 0), ties, ±tiny, −0 | drawn | ½; ⅕ each |
+| outliers 1e15 (float32, bfloat16), 1e100 (float64) | `HUGE` | ≈ 15 % (not float16) |
+| max|x| ≥ 1 % of the dtype's largest value | float16 offsets | 21–26 % float16, 0 float32 |
+| x·2^k, ε·4^k up to what the accumulation holds (float16: to 65504) | `scaled_cases` | ⅓ top, ⅓ bottom |
+| ε = 1e-5, 1e-3, 0.1, 1e-12, 1e-6 (1e-12 unrounded in float16) | `EPS_VALUES` | 5–38 % each |
+| decay = 0, 0.5, 0.9, 0.99, 1, 0.999, 0.9999 | `DECAYS` | running-statistics properties |
+
+Not reached: squares of deviations beyond the accumulation dtype's range (float32 data above ~1e18/√m), and the
+2^24-element class (see `LONG_BUCKETS`).
+"""
 
 from __future__ import annotations
 

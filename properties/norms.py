@@ -1,6 +1,26 @@
 """Properties of standardization, layer, instance and group normalization: differential (backend vs spec),
 metamorphic (GN = IN, GN = LN, zero mean and normalised variance, invariance to an added constant, LN = affine
-standardize), and gradients (vs the spec, and vs central differences of the backend's own forward)."""
+standardize), and gradients (vs the spec, and vs central differences of the backend's own forward).
+
+Reach (CI profile, 100 examples a property; shares measured on 100 derandomized draws of the layer, group,
+instance, standardize and scaled cases in float32 and float16):
+
+| region | how it is drawn | share of examples |
+|---|---|---|
+| groups of 1 … 64 values; 2-D to 5-D; G dividing C; axes as int or tuple (standardize) | `*_SHAPES` | 78–87 % |
+| long reduced axis n = 1025, 4097, 4095 (65 × 63), 527·C/G | `LONG_SHAPES`, `rare_shapes` | 12–27 % |
+| groups of one element (σ² = 0, y = β) | `*_SINGLE_SHAPES`, own properties | those properties |
+| data 10^k·N(0, 1) + offsets ±1000·10^k; k in [−3, 3] f16, [−4, 4] bf16, [−6, 6] f32, [−8, 8] f64 | drawn | all |
+| a constant line, ties, ±tiny, −0 | injected | ⅙ each |
+| outliers 600 (float16), 1e15 (bfloat16, float32), 1e100 (float64) | `HUGE` | ≈ 15 % |
+| max|x| ≥ 1 % of the dtype's largest value | float16 offsets and clipping | 11–27 % float16, 0 float32 |
+| x·2^k, ε·4^k up to what the accumulation holds (float16: to 65504) | `*_scaled_cases` | ⅓ top, ⅓ bottom |
+| a per-group constant of 1 … 1000 spreads added | `*_shifted_cases` | the invariance properties |
+| ε = 1e-5, 1e-3, 0.1, 1e-12, 1e-6 | `EPS_VALUES` | 3–49 % each |
+
+Not reached: squares of deviations beyond the accumulation dtype's range (float32 data above ~1e18/√n), and the
+2^24-element class (see properties/batch_norm.py, `LONG_BUCKETS`).
+"""
 
 from __future__ import annotations
 
@@ -222,7 +242,7 @@ def _axis_draw(draw: st.DrawFn, ndim: int):
 def standardize_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape = draw(rare_shapes(STANDARDIZE_SHAPES, LONG_SHAPES["standardize"]), label="shape")
+        shape = draw(rare_shapes(STANDARDIZE_SHAPES, LONG_SHAPES["standardize"], one_in=10), label="shape")
         axis = _axis_draw(draw, len(shape))
         first = axis if isinstance(axis, int) else axis[0]
         x = _x(draw, shape, dtype, smooth=False, axis=first)
@@ -235,7 +255,7 @@ def _norm_cases(dtype: str, buckets, *, kind: str, smooth: bool, with_dy: bool, 
                 long: bool = True) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        sizes = rare_shapes(buckets, LONG_SHAPES[kind]) if long and not single else shapes(buckets)
+        sizes = rare_shapes(buckets, LONG_SHAPES[kind], one_in=10) if long and not single else shapes(buckets)
         shape = draw(sizes, label="shape")
         groups = None
         if kind == "group":
