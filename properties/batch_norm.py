@@ -95,8 +95,8 @@ def channel_terms(x: np.ndarray, axis: int, eps: float, dtype: str) -> SimpleNam
 def train_bound(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float, axis: int, dtype: str) -> Bound:
     t = channel_terms(x, axis, eps, dtype)
     g, b = _per_channel(gamma, x.ndim, t.ax), _per_channel(beta, x.ndim, t.ax)
-    budget = np.abs(g) * t.E + 2 * (np.abs(g * t.x_hat) + np.abs(b))
-    return absolute(budget, "u(|γ|E_i + 2(|γx̂_i| + |β|)), E_i = A_i/σ + |x̂_i|B")
+    budget = np.abs(g) * t.E + 3 * np.abs(g * t.x_hat) + 2 * np.abs(b)
+    return absolute(budget, "u(|γ|E_i + 3|γx̂_i| + 2|β|), E_i the x̂ budget of properties/_normalisation.py")
 
 
 def vjp_bounds(x: np.ndarray, gamma: np.ndarray, dy: np.ndarray, eps: float, axis: int, dtype: str
