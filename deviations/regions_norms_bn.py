@@ -2,32 +2,57 @@
 
 One predicate `<name>(case, dtype) -> bool` per region, named by the catalogue entries' `region` key; the lead
 merges this file into deviations/regions.py. Each is tested in tests/test_regions_norms_bn.py: true on its
-entry's minimal example, false on a near case outside.
+entries' minimal examples, false on near cases outside.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-FLOAT16_SMALLEST_SUBNORMAL = 2.0**-24
-"""float16's smallest positive (subnormal) value; round-to-nearest-even sends every ε <= 2^-25 to 0."""
+FLOAT16_MAX = 65504.0
+HALF_RSTD_LIMIT = FLOAT16_MAX**-2
+"""σ² + ε below (1/65504)² ≈ 2.33e-10: 1/√(σ² + ε) exceeds float16's largest value."""
 
 
-def _channel_values(x: np.ndarray, axis: int) -> np.ndarray:
-    """x as (C, m): one row per channel of the batch-norm layout."""
+def _groups(case, x: np.ndarray) -> np.ndarray:
+    """x as (groups, values): the normalisation groups of the operation the case belongs to (batch norm: a channel
+    along `axis`; group norm: `groups`; instance norm: a (sample, channel); layer norm: a sample)."""
     x = np.asarray(x, dtype=np.float64)
-    return np.moveaxis(x, axis % x.ndim, 0).reshape(x.shape[axis % x.ndim], -1)
+    fields = case.fields()
+    if "groups" in fields:
+        return x.reshape(x.shape[0] * int(case.groups), -1)
+    if "axis" in fields:
+        ax = int(case.axis) % x.ndim
+        return np.moveaxis(x, ax, 0).reshape(x.shape[ax], -1)
+    if x.ndim >= 3 and np.shape(case.gamma) == (x.shape[1],):
+        return x.reshape(x.shape[0] * x.shape[1], -1)
+    return x.reshape(x.shape[0], -1)
 
 
-def half_eps_zero_on_constant_channel(case, dtype: str) -> bool:
-    """float16 data, ε <= 2^-25 and a channel whose values are all equal (σ²_B = 0).
+def _smallest_var_plus_eps(case, x: np.ndarray, eps: float) -> float:
+    g = _groups(case, x)
+    d = g - g[:, :1]  # shifted by the first value: exact for a constant group
+    return float(np.min(((d - d.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)) + eps)
 
-    Derivation: torch's CPU batch norm for Half casts ε to the input dtype before √(σ²_B + ε); ε rounds to the
-    nearest float16, and every ε at or below half the smallest subnormal 2^-24 (i.e. <= 2^-25 ≈ 2.98e-8: BERT's
-    1e-12, 1e-8) becomes 0. Then a channel with σ²_B = 0 has 1/√0 = ∞ and (x − μ_B)·∞ = 0·∞ = NaN. A channel
-    with σ²_B > 0 stays finite (σ²_B itself is computed in float32), so the region needs both conditions.
+
+def half_inverse_std_overflows(case, dtype: str) -> bool:
+    """float16 data with a normalisation group (any input the property passes: x, the shifted or the scaled x
+    with its ε) whose σ² + ε is below (1/65504)² ≈ 2.33e-10.
+
+    Derivation: torch's CPU kernels for Half keep the inverse standard deviation 1/√(σ² + ε) in float16 — in the
+    batch-norm and instance-norm forward (instance norm runs the batch-norm kernel) and in the layer-norm and
+    group-norm backward. It overflows to inf once 1/√(σ² + ε) > 65504, i.e. σ² + ε < 65504^-2; then
+    (x − μ)·inf, or the folded x·α + (β − μα) with α = inf, is ±inf − inf = NaN for the whole group, while the
+    spec's x̂ stays in [−√(n − 1), √(n − 1)]. Measured: ε = 2.5e-10 on a constant channel gives 0, ε = 2.2e-10
+    gives NaN; a group with σ² = 2.5e-9 and ε = 1e-12 is fine. BERT's ε = 1e-12 with a constant (padding) group
+    is inside; every ε >= 2.4e-10 is outside whatever the data.
     """
-    if dtype != "float16" or not float(case.eps) <= FLOAT16_SMALLEST_SUBNORMAL / 2:
+    if dtype != "float16":
         return False
-    rows = _channel_values(case.x, case.axis)
-    return bool(np.any(np.all(rows == rows[:, :1], axis=1)))
+    fields = case.fields()
+    pairs = [(case.x, float(case.eps))]
+    if "shifted" in fields:
+        pairs.append((case.shifted, float(case.eps)))
+    if "scaled" in fields:
+        pairs.append((case.scaled, float(case.scaled_eps)))
+    return any(_smallest_var_plus_eps(case, x, e) < HALF_RSTD_LIMIT for x, e in pairs)

@@ -242,7 +242,7 @@ def _axis_draw(draw: st.DrawFn, ndim: int):
 def standardize_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape = draw(rare_shapes(STANDARDIZE_SHAPES, LONG_SHAPES["standardize"], one_in=10), label="shape")
+        shape = draw(rare_shapes(STANDARDIZE_SHAPES, LONG_SHAPES["standardize"], one_in=5), label="shape")
         axis = _axis_draw(draw, len(shape))
         first = axis if isinstance(axis, int) else axis[0]
         x = _x(draw, shape, dtype, smooth=False, axis=first)

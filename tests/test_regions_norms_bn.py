@@ -1,5 +1,5 @@
-"""Each region predicate of deviations/regions_norms_bn.py: true on its catalogue entry's minimal example, false
-on a near case outside it."""
+"""Each region predicate of deviations/regions_norms_bn.py: true on its catalogue entries' minimal examples, false
+on near cases outside it."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from dlspec.deviations import regions_norms_bn as R
+from dlspec.properties.harness import Case
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10: the same parser, from PyPI (as dlspec/deviations does)
     import tomli as tomllib
-
-from dlspec.deviations import regions_norms_bn as R
-from dlspec.properties.harness import Case
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "deviations"
 
@@ -26,20 +26,30 @@ def _entries(region: str) -> list[dict]:
     return found
 
 
-@pytest.mark.parametrize("entry", _entries("half_eps_zero_on_constant_channel"), ids=lambda e: e["id"])
-def test_half_eps_zero_on_constant_channel_holds_on_its_example(entry: dict) -> None:
+def test_every_region_of_this_file_has_entries() -> None:
+    assert _entries("half_inverse_std_overflows")
+
+
+@pytest.mark.parametrize("entry", _entries("half_inverse_std_overflows"), ids=lambda e: e["id"])
+def test_half_inverse_std_overflows_holds_on_its_example(entry: dict) -> None:
     case = Case.from_example(entry["example"])
     for dtype in entry["dtypes"]:
-        assert R.half_eps_zero_on_constant_channel(case, dtype), entry["id"]
+        assert R.half_inverse_std_overflows(case, dtype), entry["id"]
 
 
-def test_half_eps_zero_on_constant_channel_excludes_near_cases() -> None:
-    constant = {"x": [[0.125, -0.25], [0.125, 0.5]], "gamma": [1.0, 1.0], "beta": [0.0, 0.0], "axis": 1}
-    assert R.half_eps_zero_on_constant_channel(Case.from_example({**constant, "eps": 1e-12}), "float16")
-    # ε = 2^-24 (float16's smallest subnormal) does not round to 0
-    assert not R.half_eps_zero_on_constant_channel(Case.from_example({**constant, "eps": 2.0**-24}), "float16")
-    # no constant channel
-    varied = {**constant, "x": [[0.125, -0.25], [0.25, 0.5]], "eps": 1e-12}
-    assert not R.half_eps_zero_on_constant_channel(Case.from_example(varied), "float16")
-    # another dtype
-    assert not R.half_eps_zero_on_constant_channel(Case.from_example({**constant, "eps": 1e-12}), "float32")
+def test_half_inverse_std_overflows_excludes_near_cases() -> None:
+    channel = {"x": [[0.125, -0.25], [0.125, 0.5]], "gamma": [1.0, 1.0], "beta": [0.0, 0.0], "axis": 1}
+    assert R.half_inverse_std_overflows(Case.from_example({**channel, "eps": 2.2e-10}), "float16")
+    # ε = 2.5e-10 > 65504^-2: 1/√ε = 63246 fits in float16 (measured: y = 0, not NaN)
+    assert not R.half_inverse_std_overflows(Case.from_example({**channel, "eps": 2.5e-10}), "float16")
+    # no group with σ² + ε that small: σ² = (1/64)² per channel
+    varied = {**channel, "x": [[0.125, -0.25], [0.15625, 0.5]], "eps": 1e-12}
+    assert not R.half_inverse_std_overflows(Case.from_example(varied), "float16")
+    # other dtypes keep 1/√(σ² + ε) in float32
+    assert not R.half_inverse_std_overflows(Case.from_example({**channel, "eps": 1e-12}), "bfloat16")
+    # layer norm: a sample is the group; instance norm: a (sample, channel)
+    sample = {"x": [[0.125, 0.125]], "gamma": [1.0, 1.0], "beta": [0.0, 0.0], "eps": 1e-12}
+    assert R.half_inverse_std_overflows(Case.from_example(sample), "float16")
+    assert not R.half_inverse_std_overflows(Case.from_example({**sample, "x": [[0.125, 0.25]]}), "float16")
+    spatial = {"x": [[[0.125, 0.25], [0.5, 0.5]]], "gamma": [1.0, 1.0], "beta": [0.0, 0.0], "eps": 1e-12}
+    assert R.half_inverse_std_overflows(Case.from_example(spatial), "float16")  # channel 1 is constant
