@@ -56,3 +56,29 @@ def half_inverse_std_overflows(case, dtype: str) -> bool:
     if "scaled" in fields:
         pairs.append((case.scaled, float(case.scaled_eps)))
     return any(_smallest_var_plus_eps(case, x, e) < HALF_RSTD_LIMIT for x, e in pairs)
+
+
+FLOAT16_HALF_SMALLEST_SUBNORMAL = 2.0**-25
+"""Half of float16's smallest subnormal 2^-24: every value at or below it rounds (to nearest, ties to even) to 0."""
+
+
+def half_variance_and_eps_round_to_zero(case, dtype: str) -> bool:
+    """float16 data with ε <= 2^-25 and a channel (of x, or of the shifted or scaled x with its ε) whose σ²_B <= 2^-25.
+
+    Derivation: tf.nn.moments computes a float16 input's statistics in float32 but returns them in float16, and
+    tf.nn.batch_normalization adds ε (converted to float16) and takes rsqrt in float16. A float16 value <= 2^-25
+    rounds to 0, so σ²_B + ε = 0 exactly when both are at or below 2^-25, rsqrt(0) = inf, and the folded
+    x·inf + (β − μ·inf) is NaN for the channel. If either rounds to a nonzero float16 (>= 2^-24), rsqrt is at
+    most 2^12 and finite: outside. (Unlike torch's kernels the overflow of 1/√ itself cannot happen here: the
+    smallest nonzero float16 sum is 2^-24, whose rsqrt is 4096.)
+    """
+    if dtype != "float16":
+        return False
+    fields = case.fields()
+    pairs = [(case.x, float(case.eps))]
+    if "shifted" in fields:
+        pairs.append((case.shifted, float(case.eps)))
+    if "scaled" in fields:
+        pairs.append((case.scaled, float(case.scaled_eps)))
+    return any(e <= FLOAT16_HALF_SMALLEST_SUBNORMAL
+               and _smallest_var_plus_eps(case, x, 0.0) <= FLOAT16_HALF_SMALLEST_SUBNORMAL for x, e in pairs)

@@ -27,7 +27,7 @@ def _entries(region: str) -> list[dict]:
 
 
 def test_every_region_of_this_file_has_entries() -> None:
-    assert _entries("half_inverse_std_overflows")
+    assert _entries("half_inverse_std_overflows") and _entries("half_variance_and_eps_round_to_zero")
 
 
 @pytest.mark.parametrize("entry", _entries("half_inverse_std_overflows"), ids=lambda e: e["id"])
@@ -53,3 +53,21 @@ def test_half_inverse_std_overflows_excludes_near_cases() -> None:
     assert not R.half_inverse_std_overflows(Case.from_example({**sample, "x": [[0.125, 0.25]]}), "float16")
     spatial = {"x": [[[0.125, 0.25], [0.5, 0.5]]], "gamma": [1.0, 1.0], "beta": [0.0, 0.0], "eps": 1e-12}
     assert R.half_inverse_std_overflows(Case.from_example(spatial), "float16")  # channel 1 is constant
+
+
+@pytest.mark.parametrize("entry", _entries("half_variance_and_eps_round_to_zero"), ids=lambda e: e["id"])
+def test_half_variance_and_eps_round_to_zero_holds_on_its_example(entry: dict) -> None:
+    case = Case.from_example(entry["example"])
+    for dtype in entry["dtypes"]:
+        assert R.half_variance_and_eps_round_to_zero(case, dtype), entry["id"]
+
+
+def test_half_variance_and_eps_round_to_zero_excludes_near_cases() -> None:
+    channel = {"x": [[0.125, -0.25], [0.125, 0.5]], "gamma": [1.0, 1.0], "beta": [0.0, 0.0], "axis": 1}
+    assert R.half_variance_and_eps_round_to_zero(Case.from_example({**channel, "eps": 2.0**-25}), "float16")
+    # ε = 2^-24 is float16's smallest subnormal: σ²_B + ε = 2^-24, rsqrt = 4096, finite
+    assert not R.half_variance_and_eps_round_to_zero(Case.from_example({**channel, "eps": 2.0**-24}), "float16")
+    # no channel with σ²_B <= 2^-25
+    varied = {**channel, "x": [[0.125, -0.25], [0.15625, 0.5]], "eps": 1e-12}
+    assert not R.half_variance_and_eps_round_to_zero(Case.from_example(varied), "float16")
+    assert not R.half_variance_and_eps_round_to_zero(Case.from_example({**channel, "eps": 1e-12}), "float32")
