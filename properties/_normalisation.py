@@ -29,6 +29,16 @@ or wider; with sqrt and division or rsqrt and product; with the affine folded in
   1/s        relative ρ = var_err/(2s²) from the variance, + ½u (ε_reg rounded), + √ and ÷ (2) or rsqrt and ×
              (LIBM + 1), + the output rounding (1): |x̂_i|(ρ + u(LIBM + 4)).
   x̂_i       budget_i = [δ + u(|x_i| + M)]/s + |x̂_i|(ρ + u(LIBM + 4)) + u
+
+Inferior algorithms and what the model says of each (a mutant of each dies, mutants/batch_norm.py, norms.py):
+  one-pass E[x²] − E[x]² (clamped or not)   rejected once |μ| ≫ σ (κ² against κ above)
+  sums of a 16-bit input kept in 16 bits    rejected: u·n·M against u_a·(n + 1)·M; and they overflow
+  ε outside the square root                 rejected where σ² is not ≫ ε (a different function, not a rounding)
+  ε or σ² + ε rounded to a 16-bit dtype     rejected where it matters: ε = 1e-12 is 0 in float16 (NaN, ∞)
+  rsqrt rounded once to the dtype           accepted: one rounding of an elementwise result, u|x̂_i| (torch's Half
+                                            kernels keep 1/√(σ² + ε) in float16); only its overflow is a finding
+  a 12-bit rsqrt estimate in float32        rejected: 2^-12 relative against (LIBM + 4)·2^-23
+  biased running variance                   rejected (properties/batch_norm.py, running statistics)
              (the + u: x̂ is O(1), and a budget of 0 where x̂_i = 0 would demand bit-exactness).
 
 No cap. For a (near-)constant group of large values the first-order term δ/s = u_a(n + 1)M/√ε is not small:
