@@ -147,9 +147,12 @@ def scale_exponent_range(x: np.ndarray, eps_reg: float, n: int, dtype: str) -> t
     big, small = float(nz.max()), float(nz.min())
     acc_max = max_value(ACCUMULATION.get(dtype, dtype))
     f32 = np.finfo(np.float32)
-    hi = min(np.log2(0.5 * max_value(dtype) / big), np.log2(np.sqrt(acc_max / (4.0 * max(n, 1))) / big),
-             0.5 * np.log2(float(f32.max) / 4 / eps_reg))
-    lo = max(np.log2(tiny(dtype) / small), 0.5 * np.log2(float(f32.tiny) * 4 / eps_reg))
+    with np.errstate(divide="ignore", over="ignore"):
+        hi = min(np.log2(0.5 * max_value(dtype) / big), np.log2(np.sqrt(acc_max / (4.0 * max(n, 1))) / big),
+                 0.5 * np.log2(float(f32.max) / 4 / eps_reg))
+        lo = max(np.log2(tiny(dtype) / small), 0.5 * np.log2(float(f32.tiny) * 4 / eps_reg))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return 0, 0
     lo_k, hi_k = int(np.ceil(lo)), int(np.floor(hi))
     return (lo_k, hi_k) if lo_k <= hi_k else (0, 0)
 
