@@ -82,3 +82,23 @@ def half_variance_and_eps_round_to_zero(case, dtype: str) -> bool:
         pairs.append((case.scaled, float(case.scaled_eps)))
     return any(e <= FLOAT16_HALF_SMALLEST_SUBNORMAL
                and _smallest_var_plus_eps(case, x, 0.0) <= FLOAT16_HALF_SMALLEST_SUBNORMAL for x, e in pairs)
+
+
+def half_mean_of_squares_overflows(case, dtype: str) -> bool:
+    """float16 data (x, or the scaled x) with a standardized slice whose mean of squares exceeds 65504.
+
+    Derivation: jax.nn.standardize's default ('fast') variance is mean(x²) − mean(x)², evaluated in the input
+    dtype; in float16, mean(x²) — or any partial sum of squares on the way to it, which is at least as large as
+    the mean — is inf once the mean of squares passes 65504 (e.g. |x| around 256), and inf − inf or x/inf make
+    the slice NaN or 0. Below that threshold the same algorithm may still be inaccurate (the one-pass cause of
+    jax-standardize-one-pass-standardize-f16-bf16), but not by overflow.
+    """
+    if dtype != "float16":
+        return False
+    axes = case.axis if isinstance(case.axis, (tuple, list)) else (case.axis,)
+    arrays = [case.x] + ([case.scaled] if "scaled" in case.fields() else [])
+    for x in arrays:
+        x = np.asarray(x, dtype=np.float64)
+        if np.any((x**2).mean(axis=tuple(a % x.ndim for a in axes)) > FLOAT16_MAX):
+            return True
+    return False

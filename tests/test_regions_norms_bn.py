@@ -71,3 +71,18 @@ def test_half_variance_and_eps_round_to_zero_excludes_near_cases() -> None:
     varied = {**channel, "x": [[0.125, -0.25], [0.15625, 0.5]], "eps": 1e-12}
     assert not R.half_variance_and_eps_round_to_zero(Case.from_example(varied), "float16")
     assert not R.half_variance_and_eps_round_to_zero(Case.from_example({**channel, "eps": 1e-12}), "float32")
+
+
+@pytest.mark.parametrize("entry", _entries("half_mean_of_squares_overflows"), ids=lambda e: e["id"])
+def test_half_mean_of_squares_overflows_holds_on_its_example(entry: dict) -> None:
+    case = Case.from_example(entry["example"])
+    for dtype in entry["dtypes"]:
+        assert R.half_mean_of_squares_overflows(case, dtype), entry["id"]
+
+
+def test_half_mean_of_squares_overflows_excludes_near_cases() -> None:
+    base = {"x": [[1.0, 2.0]], "axis": -1, "eps": 1e-5}
+    assert R.half_mean_of_squares_overflows(Case.from_example({**base, "scaled": [[256.0, 512.0]]}), "float16")
+    # a scale of 128: mean of squares 40960 < 65504
+    assert not R.half_mean_of_squares_overflows(Case.from_example({**base, "scaled": [[128.0, 256.0]]}), "float16")
+    assert not R.half_mean_of_squares_overflows(Case.from_example({**base, "scaled": [[256.0, 512.0]]}), "float32")
