@@ -102,3 +102,26 @@ def half_mean_of_squares_overflows(case, dtype: str) -> bool:
         if np.any((x**2).mean(axis=tuple(a % x.ndim for a in axes)) > FLOAT16_MAX):
             return True
     return False
+
+
+def one_pass_variance_cancels(case, dtype: str) -> bool:
+    """A standardized slice whose one-pass error bound u·n·κ² (κ² = mean x²/σ²) exceeds 4 times the two-pass /
+    Welford allowance u(n + 3)(1 + max|x|/σ) of the error model (properties/_normalisation.py).
+
+    Derivation: mean(x²) − mean(x)² errs by about u·n·mean(x²) = u·n·κ²σ² (Chan, Golub & LeVeque 1983), the
+    accepted algorithms by u(n + 3)(σ² + max|x|·σ); where the first is several times the second the one-pass
+    result can leave the allowance, and does once the rounding errors do not cancel by luck. Any dtype: the ratio
+    does not depend on u.
+    """
+    axes = case.axis if isinstance(case.axis, (tuple, list, np.ndarray)) else (case.axis,)
+    x = np.asarray(case.x, dtype=np.float64)
+    red = tuple(int(a) % x.ndim for a in np.asarray(axes).reshape(-1))
+    n = int(np.prod([x.shape[a] for a in red]))
+    mu = x.mean(axis=red, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=red)
+    mean_sq = (x**2).mean(axis=red)
+    big = np.abs(x).max(axis=red)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        one_pass = n * mean_sq
+        accepted = (n + 3) * (var + big * np.sqrt(var))
+        return bool(np.any((var > 0) & (one_pass > 4 * accepted)))
