@@ -111,3 +111,105 @@ def batch_norm_train_vjp(x, gamma, beta, dy, *, eps=1e-5, axis=1, device):  # no
 def batch_norm_train(x, gamma, beta, *, eps=1e-5, axis=1, device):  # noqa: F811
     return _train(x, gamma, beta, eps, axis, var_fn=lambda x, red: x.astype(acc(x)).var(axis=red, keepdims=True,
                                                                                          ddof=1))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inferior algorithms and reach (issue 10): each a behaviour seen in a real kernel, cited.
+# ---------------------------------------------------------------------------------------------------------
+
+def _sequential_sum(x, red, dtype):
+    """Σ over `red` with a running accumulator of `dtype`, one rounding per addition (a kernel's loop)."""
+    moved = np.moveaxis(x, red, tuple(range(x.ndim - len(red), x.ndim)))
+    flat = moved.reshape((*moved.shape[: x.ndim - len(red)], -1)).astype(dtype)
+    total = np.zeros(flat.shape[:-1], dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(flat.shape[-1]):
+            total = (total + flat[..., i]).astype(dtype)
+    shape = [1 if d in red else x.shape[d] for d in range(x.ndim)]
+    return total.reshape(shape)
+
+
+def _stats_16(x, red, *, mean_in_dtype, var_in_dtype):
+    m = x.size // np.prod([x.shape[d] for d in range(x.ndim) if d not in red])
+    xa = x.astype(acc(x))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if mean_in_dtype:
+            mean = (_sequential_sum(x, red, x.dtype) / x.dtype.type(m)).astype(xa.dtype)
+        else:
+            mean = xa.mean(axis=red, keepdims=True)
+        d = xa - mean
+        if var_in_dtype:
+            var = (_sequential_sum((d * d).astype(x.dtype), red, x.dtype) / x.dtype.type(m)).astype(xa.dtype)
+        else:
+            var = (d * d).mean(axis=red, keepdims=True)
+    return mean, var
+
+
+def _train_from(x, gamma, beta, eps, axis, mean, var):
+    xa = x.astype(acc(x))
+    g, b = (_per_channel(a.astype(xa.dtype), x.ndim, axis) for a in (gamma, beta))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return (g * (xa - mean) / np.sqrt(var + xa.dtype.type(eps)) + b).astype(x.dtype)
+
+
+@mutant("batch-norm-float16-variance-sum",
+        "Σ(x − μ)² accumulated in the input dtype (float16 var_sum): it overflows past 65504 while the variance "
+        "fits, and loses u·m relative before that; PyTorch's CPU batch-norm statistics did this for Half until "
+        "https://github.com/pytorch/pytorch/pull/126525 ('Use float data type for Half var_sum')")
+def batch_norm_train(x, gamma, beta, *, eps=1e-5, axis=1, device):  # noqa: F811
+    red = _reduced(x.ndim, axis)
+    mean, var = _stats_16(x, red, mean_in_dtype=False, var_in_dtype=True)
+    return _train_from(x, gamma, beta, eps, axis, mean, var)
+
+
+@mutant("batch-norm-float16-variance-sum",
+        "Σ(x − μ)² accumulated in the input dtype (float16 var_sum): it overflows past 65504 while the variance "
+        "fits, and loses u·m relative before that; PyTorch's CPU batch-norm statistics did this for Half until "
+        "https://github.com/pytorch/pytorch/pull/126525 ('Use float data type for Half var_sum')")
+def batch_norm_running_stats(x, running_mean, running_var, *, decay=0.9, axis=1, device):  # noqa: F811
+    red = _reduced(x.ndim, axis)
+    m = x.size // x.shape[axis]
+    mean, var = _stats_16(x, red, mean_in_dtype=False, var_in_dtype=True)
+    t = mean.dtype
+    with np.errstate(over="ignore", invalid="ignore"):
+        new_mean = decay * running_mean.astype(t) + (1 - decay) * mean.reshape(-1)
+        new_var = decay * running_var.astype(t) + (1 - decay) * (m / (m - 1)) * var.reshape(-1)
+        return new_mean.astype(x.dtype), new_var.astype(x.dtype)
+
+
+@mutant("batch-norm-float16-mean-sum",
+        "μ = (Σx in the input dtype)/m: the float16 sum overflows to inf past 65504 while the mean fits "
+        "(https://github.com/tracel-ai/burn/pull/4769 'fix mean overflow': 'a naive sum_dim + scalar_div can "
+        "overflow to +inf when the intermediate sum exceeds f16::MAX even if the final mean fits'; "
+        "https://github.com/ROCm/AMDMIGraphX/issues/850)")
+def batch_norm_train(x, gamma, beta, *, eps=1e-5, axis=1, device):  # noqa: F811
+    red = _reduced(x.ndim, axis)
+    mean, var = _stats_16(x, red, mean_in_dtype=True, var_in_dtype=False)
+    return _train_from(x, gamma, beta, eps, axis, mean, var)
+
+
+@mutant("batch-norm-one-pass-variance-unclamped",
+        "σ² = E[x²] − E[x]² in the working precision with no clamp at 0: rounding makes it negative for |μ| ≫ σ "
+        "and rsqrt(σ² + ε) is NaN (https://github.com/google/flax/issues/1491 'Variance can be negative in "
+        "BatchNorm computation, leading to NaN's'; https://github.com/tenstorrent/tt-metal/issues/45968)")
+def batch_norm_train(x, gamma, beta, *, eps=1e-5, axis=1, device):  # noqa: F811
+    red = _reduced(x.ndim, axis)
+    xa = x.astype(acc(x))
+    mean = xa.mean(axis=red, keepdims=True)
+    var = (xa * xa).mean(axis=red, keepdims=True) - mean * mean
+    return _train_from(x, gamma, beta, eps, axis, mean, var)
+
+
+@mutant("batch-norm-eps-in-input-dtype",
+        "ε (and the statistics) cast down to the input dtype before √(σ² + ε): 1e-12 becomes 0 in float16, and "
+        "a constant channel gives 0/0 = NaN (https://github.com/apple/coreai-torch/pull/54 'Compute fp16 batch "
+        "norm in fp32 instead of downcasting the params'; https://github.com/pytorch/pytorch/issues/41527)")
+def batch_norm_train(x, gamma, beta, *, eps=1e-5, axis=1, device):  # noqa: F811
+    red = _reduced(x.ndim, axis)
+    xa = x.astype(acc(x))
+    mean = xa.mean(axis=red, keepdims=True)
+    var = ((xa - mean) ** 2).mean(axis=red, keepdims=True).astype(x.dtype)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        inv_std = (1 / np.sqrt(var + x.dtype.type(eps))).astype(xa.dtype)
+        g, b = (_per_channel(a.astype(xa.dtype), x.ndim, axis) for a in (gamma, beta))
+        return (g * ((xa - mean) * inv_std) + b).astype(x.dtype)

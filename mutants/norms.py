@@ -128,3 +128,151 @@ def group_norm_vjp(x, gamma, beta, dy, *, groups, eps=1e-5, device):
     dx, dgamma, dbeta = base.group_norm_vjp(x, gamma, beta, dy, groups=groups, eps=eps, device=device)
     n = x.shape[0]
     return dx, (dgamma / n).astype(x.dtype), (dbeta / n).astype(x.dtype)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inferior algorithms and reach (issue 10): each a behaviour seen in a real kernel, cited.
+# ---------------------------------------------------------------------------------------------------------
+
+def _sequential_sum(x, axes, dtype):
+    """Σ over `axes` (keepdims) with a running accumulator of `dtype`, one rounding per addition."""
+    k = len(axes)
+    moved = np.moveaxis(x, axes, tuple(range(x.ndim - k, x.ndim)))
+    flat = moved.reshape((*moved.shape[: x.ndim - k], -1)).astype(dtype)
+    total = np.zeros(flat.shape[:-1], dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(flat.shape[-1]):
+            total = (total + flat[..., i]).astype(dtype)
+    return total.reshape([1 if d in axes else x.shape[d] for d in range(x.ndim)])
+
+
+def _normalised_with(x, axes, eps, *, stats):
+    """x̂ over `axes` in the accumulation dtype, the statistics (mean, var) from `stats(x, axes)`."""
+    w = acc(x)
+    mean, var = stats(x, axes)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return (x.astype(w) - mean.astype(w)) / np.sqrt(var.astype(w) + w.type(eps))
+
+
+def _four_ops(name, description, stats=None, x_hat=None):
+    """Register mutant `name` for standardize, layer, instance and group norm, x̂ computed by `x_hat(x, axes, eps)`
+    (default: from `stats`)."""
+    def hat(x, axes, eps):
+        return x_hat(x, axes, eps) if x_hat is not None else _normalised_with(x, axes, eps, stats=stats)
+
+    def standardize(x, *, axis=-1, eps=1e-5, device):
+        return hat(x, base.norms._axes(axis, x.ndim), eps).astype(x.dtype)
+
+    def layer_norm(x, gamma, beta, *, eps=1e-5, device):
+        return _affine(x, hat(x, tuple(range(1, x.ndim)), eps), gamma, beta, False)
+
+    def instance_norm(x, gamma, beta, *, eps=1e-5, device):
+        return _affine(x, hat(x, tuple(range(2, x.ndim)), eps), gamma, beta, True)
+
+    def group_norm(x, gamma, beta, *, groups, eps=1e-5, device):
+        xg, axes = _grouped_axes(x, groups)
+        return _affine(x, hat(xg, axes, eps).reshape(x.shape), gamma, beta, True)
+
+    for fn in (standardize, layer_norm, instance_norm, group_norm):
+        mutant(name, description)(fn)
+
+
+def _count(x, axes):
+    return int(np.prod([x.shape[a] for a in axes]))
+
+
+def _f16_stats(x, axes):
+    n = x.dtype.type(_count(x, axes))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = _sequential_sum(x, axes, x.dtype) / n
+        d = (x - mean).astype(x.dtype)
+        return mean, _sequential_sum(d * d, axes, x.dtype) / n
+
+
+_four_ops("norm-float16-accumulation",
+          "mean and Σ(x − μ)² accumulated in the input dtype (half): Σ(x − μ)² overflows past 65504 and the sums "
+          "lose u·n before that (https://github.com/pytorch/pytorch/issues/66707 'layer_norm needs to be done in "
+          "fp32 for fp16 inputs'; https://github.com/microsoft/onnxruntime/pull/28442 'Fix f16 overflow in "
+          "SkipLayerNormalization CUDA kernel')", stats=_f16_stats)
+
+
+def _mean_f16_sum(x, axes):
+    w = acc(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = (_sequential_sum(x, axes, x.dtype) / x.dtype.type(_count(x, axes))).astype(w)
+        d = x.astype(w) - mean
+        return mean, (d * d).mean(axis=axes, keepdims=True)
+
+
+_four_ops("norm-mean-by-float16-sum",
+          "μ = (Σx in the input dtype)/n, the variance in float32: the float16 sum overflows to inf past 65504 "
+          "while the mean fits (https://github.com/tracel-ai/burn/pull/4769 'fix mean overflow'; "
+          "https://github.com/ROCm/AMDMIGraphX/issues/850 'fp16 overflow' in reduce_mean)", stats=_mean_f16_sum)
+
+
+def _eps_in_dtype(x, axes, eps):
+    w = acc(x)
+    xa = x.astype(w)
+    mean = xa.mean(axis=axes, keepdims=True)
+    var = ((xa - mean) ** 2).mean(axis=axes, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # var + ε evaluated in the input dtype: ε = 1e-12 is 0 in float16, a constant group gives 0 · inf
+        inv_std = (1 / np.sqrt(var.astype(x.dtype) + x.dtype.type(eps))).astype(w)
+        return (xa - mean) * inv_std
+
+
+_four_ops("norm-eps-in-input-dtype",
+          "var + ε evaluated in the input dtype: ε = 1e-12 rounds to 0 in float16 and a constant group gives "
+          "0 · inf = NaN instead of β (https://github.com/pytorch/pytorch/issues/41527 'layer_norm returns nan "
+          "for fp16 all 0 tensor', eps=1e-12)", x_hat=_eps_in_dtype)
+
+
+BLOCK = 1024
+
+
+def _first_block_stats(x, axes):
+    """The statistics of the first BLOCK elements of each group only (the columns past the block are ignored)."""
+    w = acc(x)
+    moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+    flat = moved.reshape((*moved.shape[: x.ndim - len(axes)], -1)).astype(w)[..., :BLOCK]
+    shape = [1 if d in axes else x.shape[d] for d in range(x.ndim)]
+    mean = flat.mean(axis=-1)
+    var = ((flat - mean[..., None]) ** 2).mean(axis=-1)
+    return mean.reshape(shape), var.reshape(shape)
+
+
+_four_ops("norm-statistics-ignore-columns-past-the-block",
+          "mean and variance over the first BLOCK_SIZE = 1024 values of a group only: the kernel never advances "
+          "its column offsets past one block (https://github.com/facebookresearch/xformers/issues/785 'Triton "
+          "layer norm kernel does not include columns greater than BLOCK_SIZE_N')", stats=_first_block_stats)
+
+
+def _padded_lanes_stats(x, axes):
+    """Masked lanes of the power-of-two block loaded as 0 and not masked again in x − μ: each adds μ² to Σ(x − μ)²."""
+    w = acc(x)
+    xa = x.astype(w)
+    n = _count(x, axes)
+    lanes = 1 << (n - 1).bit_length()
+    mean = xa.mean(axis=axes, keepdims=True)
+    var = (((xa - mean) ** 2).sum(axis=axes, keepdims=True) + (lanes - n) * mean * mean) / n
+    return mean, var
+
+
+_four_ops("norm-variance-counts-padded-lanes",
+          "the variance sums (0 − μ)² over the padding lanes of the next power-of-two block (hidden sizes that are "
+          "not a power of two): σ² + (P − n)μ²/n (https://github.com/linkedin/Liger-Kernel/pull/519 'Fix mean "
+          "subtraction in layer norm kernels', found with hidden size 1536)", stats=_padded_lanes_stats)
+
+
+def _one_pass_clamped(x, axes):
+    w = acc(x)
+    xa = x.astype(w)
+    mean = xa.mean(axis=axes, keepdims=True)
+    return mean, np.maximum((xa * xa).mean(axis=axes, keepdims=True) - mean * mean, 0)
+
+
+_four_ops("norm-one-pass-variance-clamped",
+          "σ² = max(E[x²] − E[x]², 0) in the float32 working precision: no NaN, but all accuracy lost for |μ| ≫ σ "
+          "(https://github.com/pytorch/pytorch/issues/51102 'LayerNorm does not behave as documented', mean 2000; "
+          "the clamp of https://github.com/google/flax/issues/1491 hides the NaN, not the cancellation)",
+          stats=_one_pass_clamped)

@@ -74,9 +74,13 @@ def batch_statistics(x: np.ndarray, *, axis: int = 1) -> tuple[np.ndarray, np.nd
     """
     x, ax = _input(x, axis)
     red = _reduced(x, ax)
-    mean = x.mean(axis=red, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=red)
-    return mean.reshape(-1), var
+    # On data shifted by each channel's first value (Chan, Golub & LeVeque 1983, §3): the same sums in exact
+    # arithmetic, and exact in float64 for a constant channel, whose float64 mean need not round to its value.
+    first = x[tuple(slice(0, 1) if d in red else slice(None) for d in range(x.ndim))]
+    d = x - first
+    mean_d = d.mean(axis=red, keepdims=True)
+    var = ((d - mean_d) ** 2).mean(axis=red)
+    return (first + mean_d).reshape(-1), var
 
 
 def batch_norm_train(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, eps: float = 1e-5,

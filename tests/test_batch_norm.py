@@ -21,3 +21,5 @@ test_batch_norm_inference_with_the_batch_statistics_equals_training = bind(
 test_batch_norm_inference_with_the_unbiased_variance_scales_x_hat_by_the_exact_factor = bind(
     P.batch_norm_inference_with_the_unbiased_variance_scales_x_hat_by_the_exact_factor)
 test_batch_norm_keeps_shape_and_dtype = bind(P.batch_norm_keeps_shape_and_dtype)
+test_batch_norm_train_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared = bind(
+    P.batch_norm_train_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared)

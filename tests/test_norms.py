@@ -36,3 +36,11 @@ test_layer_norm_and_its_vjp_keep_shapes_and_dtype = bind(P.layer_norm_and_its_vj
 test_group_norm_and_its_vjp_keep_shapes_and_dtype = bind(P.group_norm_and_its_vjp_keep_shapes_and_dtype)
 test_standardize_keeps_shape_and_dtype = bind(P.standardize_keeps_shape_and_dtype)
 test_instance_norm_keeps_shape_and_dtype = bind(P.instance_norm_keeps_shape_and_dtype)
+test_standardize_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared = bind(
+    P.standardize_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared)
+test_layer_norm_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared = bind(
+    P.layer_norm_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared)
+test_instance_norm_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared = bind(
+    P.instance_norm_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared)
+test_group_norm_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared = bind(
+    P.group_norm_is_invariant_to_scaling_x_by_a_and_eps_by_a_squared)

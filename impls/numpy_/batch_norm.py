@@ -1,14 +1,18 @@
 """NumPy backend: batch normalization (training, backward, running statistics, inference).
 
-Computed in the accumulation dtype (float32 for float16 inputs) and returned in the input dtype; the variance
-is two-pass (mean first), as NumPy's own `var` does.
+Computed in the accumulation dtype (float32 for float16 and bfloat16 inputs) and returned in the input dtype;
+the variance is two-pass (mean first), as NumPy's own `var` does.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import acc
+
+def acc(x: np.ndarray) -> np.dtype:
+    """Accumulation dtype: float32 for 16-bit inputs (float16 and bfloat16, as every framework accumulates
+    their statistics), else the input's own."""
+    return np.dtype(np.float32) if x.dtype.itemsize == 2 else x.dtype
 
 __all__ = ["batch_norm_inference", "batch_norm_running_stats", "batch_norm_train", "batch_norm_train_vjp"]
 

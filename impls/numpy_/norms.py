@@ -1,13 +1,18 @@
 """NumPy backend: standardization, layer, instance and group normalization, with their backward passes.
 
-Two-pass variance; float16 inputs are normalised in float32 (the accumulation dtype) and rounded back once.
+Two-pass variance; float16 and bfloat16 inputs are normalised in float32 (the accumulation dtype) and rounded
+back once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import acc
+
+def acc(x: np.ndarray) -> np.dtype:
+    """Accumulation dtype: float32 for 16-bit inputs (float16 and bfloat16, as every framework accumulates
+    their statistics), else the input's own."""
+    return np.dtype(np.float32) if x.dtype.itemsize == 2 else x.dtype
 
 __all__ = ["group_norm", "group_norm_vjp", "instance_norm", "layer_norm", "layer_norm_vjp", "standardize"]
 
