@@ -131,3 +131,25 @@ def float_arrays(
     limit = max_value(dtype)
     x = np.clip(round_to(np.clip(x, -limit, limit), dtype), -limit, limit)
     return x
+
+
+@cached
+def shapes_with_rare(buckets: tuple[tuple[int, ...], ...], rare: tuple[tuple[int, ...], ...], *,
+                     one_in: int = 8) -> st.SearchStrategy[tuple[int, ...]]:
+    """One of `buckets`, or, in about one draw in `one_in`, one of `rare` (long axes: sizes at and around the
+    vector widths and block sizes where kernels change code path, filled by the caller's seeded generator).
+
+    A failure shrinks towards `buckets[0]`: the choice of a rare shape is an integer that shrinks to 0 (not
+    rare). Few distinct rare shapes keep per-shape compilers (JAX, tf.function) cheap; reuse them across a
+    family's properties.
+    """
+    if one_in < 2 or not rare or not buckets:
+        raise ValueError(f"shapes_with_rare: need buckets, rare shapes and one_in >= 2, got {one_in}")
+
+    @st.composite
+    def build(draw: st.DrawFn) -> tuple[int, ...]:
+        if draw(integers(0, one_in - 1), label="rare") == one_in - 1:
+            return draw(sampled_from(rare), label="rare_shape")
+        return draw(sampled_from(buckets), label="shape")
+
+    return build()
