@@ -8,12 +8,12 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from ..dtypes import eps, round_to, tiny
+from ..dtypes import eps, max_value, round_to, tiny
 from ..spec import cross_entropy as S
 from ..spec import softmax as SM
 from .assertions import assert_close, assert_output_dtype
 from .harness import Case, Impl, prop
-from .softmax import log_softmax_bound, softmax_bound, summation_roundings
+from .softmax import RARE_ONE_IN, log_softmax_bound, softmax_bound, summation_roundings
 from .strategies import float_arrays, sampled_from, seeds, shapes_with_rare
 from .tolerance import Bound
 
@@ -153,11 +153,13 @@ stalled), a long batch N = 1025 (a float16 'mean' whose sum passes 65504 while t
 
 
 def _shapes() -> st.SearchStrategy[tuple[int, ...]]:
-    return shapes_with_rare(SHAPES, LONG_SHAPES, one_in=8)
+    return shapes_with_rare(SHAPES, LONG_SHAPES, one_in=RARE_ONE_IN)
 
-HUGE_LOGIT = {"float16": 3.0e4, "bfloat16": 1.0e4, "float32": 1.0e4, "float64": 1.0e4}
-"""Large logits that overflow exp unless the maximum is subtracted: ±1e4, and ±3e4 in float16 (near its max
-65504, while differences of two logits, up to 6e4, stay representable)."""
+HUGE_LOGIT = {"float16": 3.0e4, "bfloat16": max_value("bfloat16") / 64, "float32": max_value("float32") / 64,
+              "float64": max_value("float64") / 64}
+"""Large logits that overflow exp unless the maximum is subtracted: ±3e4 in float16 (near its max 65504, while
+differences of two logits, up to 6e4, stay representable), and 1/64 of the largest finite value elsewhere
+(5.3e36 in float32): z − max z, and a per-sample loss of probability labels (<= 2·HUGE), stay representable."""
 
 EXPONENTS = {"float16": (-3, 1), "bfloat16": (-4, 4), "float32": (-6, 6), "float64": (-8, 8)}
 """Magnitude exponents of the bulk of the logits; in float16 at most 10^1, so that with the offset (<= 1000·10^k)
@@ -455,7 +457,8 @@ def softmax_cross_entropy_is_shift_invariant(impl: Impl, case: Case) -> None:
 
 @prop("softmax_cross_entropy", "sparse_softmax_cross_entropy", cases=large_cases)
 def cross_entropy_of_large_logits_is_finite(impl: Impl, case: Case) -> None:
-    """Logits of ±1e4 (±3e4 in float16) give finite per-sample losses, dense and sparse, equal to the spec's."""
+    """Logits of ±1/64 of the dtype's largest value (±3e4 in float16) give finite per-sample losses, dense and
+    sparse, equal to the spec's."""
     for op, labels, t in (("softmax_cross_entropy", case.labels, case.labels),
                           ("sparse_softmax_cross_entropy", case.classes, _one_hot(case))):
         got = impl(op, case.logits, labels, reduction="none")
