@@ -1,4 +1,22 @@
-"""Properties of softmax cross-entropy: differential (backend vs spec), metamorphic, and gradients."""
+"""Properties of softmax cross-entropy: differential (backend vs spec), metamorphic, and gradients.
+
+Reach (measured: 100 CI-profile examples of `loss_cases(smoothing=True)` and `weighted_cases`)
+
+| region | what the strategies draw | share float16 | share float32 |
+|---|---|---|---|
+| short | SHAPES: N ≤ 8, C ≤ 16, C = 1 | 91 % | 95 % |
+| long | LONG_SHAPES: C = 4097, N = 1025 (a float16 'mean' past 65504), 17 × 129 | 9 % | 5 % |
+| moderate logits | max |z| ≤ 10 | 76 % | 49 % |
+| large logits | 10 < max |z| (offsets, 10^k, up to 10^1 in float16 so that z − max z fits) | 13 % | 51 % |
+| near the top | injected ±3e4 (float16), ±max/2^20 (others); `large_cases`: every row | 11 % | (in "large") |
+| reductions | 'none' / 'sum' / 'mean' | 55 / 16 / 29 % | 63 / 15 / 22 % |
+| smoothing | 0.1 / 0.2 / 0.5 / 1.0 (smoothed properties) | 52 / 16 / 25 / 7 % | 53 / 17 / 25 / 5 % |
+| smoothing, weighted | 0 / 0.1 / 0.2 | 62 / 24 / 14 % | 62 / 25 / 13 % |
+| labels | one-hot, probabilities (multiples of 1/8), weights in [0, 2) not summing to 1 | ~1/3 each | ~1/3 each |
+| class weights | all 1 / uniform [0, 2) (some 0) | 61 / 39 % | 70 / 30 % |
+| ignore_index | −100 / 0 (a padding class) | 76 / 24 % | 82 / 18 % |
+| ignored targets | none / some / all | 74 / 8 / 18 % | 77 / 1 / 22 % |
+"""
 
 from __future__ import annotations
 
@@ -155,11 +173,14 @@ stalled), a long batch N = 1025 (a float16 'mean' whose sum passes 65504 while t
 def _shapes() -> st.SearchStrategy[tuple[int, ...]]:
     return shapes_with_rare(SHAPES, LONG_SHAPES, one_in=RARE_ONE_IN)
 
-HUGE_LOGIT = {"float16": 3.0e4, "bfloat16": max_value("bfloat16") / 64, "float32": max_value("float32") / 64,
-              "float64": max_value("float64") / 64}
-"""Large logits that overflow exp unless the maximum is subtracted: ±3e4 in float16 (near its max 65504, while
-differences of two logits, up to 6e4, stay representable), and 1/64 of the largest finite value elsewhere
-(5.3e36 in float32): z − max z, and a per-sample loss of probability labels (<= 2·HUGE), stay representable."""
+HUGE_LOGIT = {"float16": 3.0e4, "bfloat16": max_value("bfloat16") / 2**20, "float32": max_value("float32") / 2**20,
+              "float64": max_value("float64") / 2**20}
+"""Large logits that overflow exp unless the maximum is subtracted. float16: ±3e4, near its max 65504, while
+differences of two logits (up to 6e4) stay representable; the field accumulates 16-bit losses in float32, so a
+float16 'mean' whose float16 sum would overflow is in the audited region. Other dtypes: 2^-20 of the largest
+value (3.2e32 in float32), so that every 'sum' over the longest shapes (≤ 2·HUGE·Σ_n Σ_c t_{n,c}) stays finite:
+a float32 'mean' whose float32 sum overflows is outside the audited region, because every framework here
+accumulates float32 in float32 (the field accepts it)."""
 
 EXPONENTS = {"float16": (-3, 1), "bfloat16": (-4, 4), "float32": (-6, 6), "float64": (-8, 8)}
 """Magnitude exponents of the bulk of the logits; in float16 at most 10^1, so that with the offset (<= 1000·10^k)
@@ -457,7 +478,7 @@ def softmax_cross_entropy_is_shift_invariant(impl: Impl, case: Case) -> None:
 
 @prop("softmax_cross_entropy", "sparse_softmax_cross_entropy", cases=large_cases)
 def cross_entropy_of_large_logits_is_finite(impl: Impl, case: Case) -> None:
-    """Logits of ±1/64 of the dtype's largest value (±3e4 in float16) give finite per-sample losses, dense and
+    """Logits of ±2^-20 of the dtype's largest value (±3e4 in float16) give finite per-sample losses, dense and
     sparse, equal to the spec's."""
     for op, labels, t in (("softmax_cross_entropy", case.labels, case.labels),
                           ("sparse_softmax_cross_entropy", case.classes, _one_hot(case))):

@@ -1,4 +1,18 @@
-"""Properties of softmax and log-softmax: differential (backend vs spec), metamorphic, and gradients."""
+"""Properties of softmax and log-softmax: differential (backend vs spec), metamorphic, and gradients.
+
+Reach (measured: 100 CI-profile examples of `logits_cases`, which also feed the shift and vjp cases)
+
+| region | what the strategies draw | share float16 | share float32 |
+|---|---|---|---|
+| short axes | SHAPES: 1–64 along the axis, 2-D and 3-D, any axis | 81 % | 80 % |
+| long axes | LONG_SHAPES (2, 513), (1, 2048), (2, 4097), along the last axis, spread ≤ 10^0 | 19 % | 20 % |
+| moderate | max |z| ≤ 10 | 51 % | 48 % |
+| large | 10 < max |z| < 10^-3·max (offsets up to 1000·10^k, spread 10^k) | 16 % | 34 % |
+| near the top of the range | injected ±6e4 (float16) or ±max/4 (others) | 33 % | 18 % |
+| cotangents | dy ~ N(0, 1) or |N(0, 1)| (one sign: sums that grow like n) | 50 / 50 | 50 / 50 |
+Finite-difference properties keep the short axes and |z| ~ 1 (smooth_cases). Specials in every region: ties,
+a constant slice, ± the smallest normal, signed zeros.
+"""
 
 from __future__ import annotations
 

@@ -166,7 +166,8 @@ def weighted_sparse_softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray
       (= -w_{y_n}\log\zeta(z_n)_{y_n} for \alpha = 0; an ignored row (y_n = ii) contributes 0, smoothing included)
     'none' → (\ell_n); 'sum' → \sum_n \ell_n; 'mean' → \sum_n \ell_n / \sum_n [y_n \ne ii]\, w_{y_n}: a
     weighted mean, divided by the total weight of the kept targets, not by N. When that total is 0 (every target
-    ignored, or weighted 0) 'mean' is 0/0 = NaN, as the source documents.
+    ignored, or weighted 0) 'mean' is 0/0 = NaN, as the source documents (x/0 = inf when smoothing gives the kept
+    rows a loss although their targets weigh 0).
     weight: shape (C,), non-negative; labels: integers in [0, C) or equal to ignore_index (which may itself be a
     class, e.g. a padding class 0).
     Source: PyTorch's documentation of `torch.nn.CrossEntropyLoss` (class indices, `weight`, `ignore_index`,

@@ -1,0 +1,41 @@
+"""Regions of the softmax / cross-entropy / sigmoid deviations: where, in input space, a framework deviates.
+
+Each predicate takes a catalogue example's Case and the dtype and says whether the input lies in the region the
+entry's `region_doc` describes. (To be merged by the lead into deviations/regions.py.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..spec import cross_entropy as S
+
+FLOAT16_OVERFLOW = 65520.0
+"""The smallest value that rounds to inf in float16: 65504 (the largest finite) plus half its ulp (32 / 2)."""
+
+
+def _per_sample_losses(case) -> tuple[np.ndarray, float]:
+    """The spec's per-sample losses of a cross-entropy case and the denominator of its 'mean'."""
+    if hasattr(case, "weight"):
+        kw = {"ignore_index": case.ignore_index, "label_smoothing": case.label_smoothing}
+        losses = S.weighted_sparse_softmax_cross_entropy(case.logits, case.classes, case.weight, reduction="none",
+                                                         **kw)
+        kept = case.classes != case.ignore_index
+        return losses, float((case.weight[np.where(kept, case.classes, 0)] * kept).sum())
+    losses = S.softmax_cross_entropy(case.logits, case.labels, reduction="none", label_smoothing=case.label_smoothing)
+    return losses, float(losses.shape[0])
+
+
+def float16_loss_sum_overflows(case, dtype: str) -> bool:
+    """float16 and reduction 'mean', where the sum of the per-sample (weighted) losses reaches 65520 — the float16
+    overflow threshold, 65504 plus half its ulp of 32 — while their mean stays below it.
+
+    A 'mean' accumulated in float16 returns inf exactly there: the sum is inf before the division by N (or by the
+    kept targets' total weight). Below 65520 the float16 sum is finite (if inexact); a mean at or above 65520 is
+    inf in any algorithm, and the spec's answer then is not representable either.
+    """
+    if dtype != "float16" or case.reduction != "mean":
+        return False
+    losses, denominator = _per_sample_losses(case)
+    total = float(np.sum(losses))
+    return total >= FLOAT16_OVERFLOW and denominator > 0 and total / denominator < FLOAT16_OVERFLOW

@@ -1,0 +1,28 @@
+"""The region predicates of the softmax / cross-entropy deviations: true on each entry's minimal example, false on
+a near case outside the region."""
+
+from __future__ import annotations
+
+from dlspec.deviations import load
+from dlspec.deviations.regions_softmax_ce import float16_loss_sum_overflows
+from dlspec.properties.harness import Case
+
+
+def _example(entry_id: str) -> Case:
+    (entry,) = [d for d in load() if d.id == entry_id]
+    assert entry.extra["region"] == "float16_loss_sum_overflows"
+    return Case.from_example(entry.example)
+
+
+def test_float16_loss_sum_overflows_holds_on_the_catalogued_example():
+    case = _example("torch-weighted-ce-mean-float16-overflows")
+    assert float16_loss_sum_overflows(case, "float16")
+
+
+def test_float16_loss_sum_overflows_is_false_just_below_the_threshold_and_in_other_dtypes():
+    case = _example("torch-weighted-ce-mean-float16-overflows")
+    assert not float16_loss_sum_overflows(case, "float32")
+    near = Case(**{**case.fields(), "logits": case.logits / 40000.0 * 32000.0})  # losses 32000: sum 64000
+    assert not float16_loss_sum_overflows(near, "float16")
+    summed = Case(**{**case.fields(), "reduction": "sum"})
+    assert not float16_loss_sum_overflows(summed, "float16")
