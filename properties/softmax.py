@@ -115,10 +115,13 @@ def softmax_vjp_bound(x: np.ndarray, dy: np.ndarray, axis: int, dtype: str | Non
     y, budget = np.asarray(b.scale), np.asarray(b.budget)
     s = (dy * y).sum(axis=axis, keepdims=True)
     s1 = (np.abs(dy) * y).sum(axis=axis, keepdims=True)
-    sb = (np.abs(dy) * y * budget).sum(axis=axis, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sb = np.where(y > 0, np.abs(dy) * y * budget, 0.0).sum(axis=axis, keepdims=True)
     a = summation_roundings(x.shape[axis], dtype)
     # as scale with budget 1: |Δg_i| <= ε·(that) + tiny (the result's flush to zero below the smallest normal)
-    return Bound(scale=y * ((budget + 2) * np.abs(dy - s) + sb + a * s1 + np.abs(s)), budget=1.0,
+    with np.errstate(over="ignore", invalid="ignore"):  # y_i = 0 where a budget overflows: 0, not 0·inf
+        scale = np.where(y > 0, y * ((budget + 2) * np.abs(dy - s) + sb + a * s1 + np.abs(s)), 0.0)
+    return Bound(scale=scale, budget=1.0,
                  derivation="ε·y_i((b_i + 2)|dy_i − s| + Σ|dy|y·b + A(n)·Σ|dy|y + |s|) + tiny")
 
 
@@ -135,7 +138,9 @@ def log_softmax_vjp_bound(x: np.ndarray, dy: np.ndarray, axis: int, dtype: str |
     total = np.abs(dy).sum(axis=axis, keepdims=True)
     a = summation_roundings(x.shape[axis], dtype)
     g = dy - y * t
-    return Bound(scale=y * ((c + 2) * np.abs(t) + a * total) + np.abs(g), budget=1.0,
+    with np.errstate(over="ignore", invalid="ignore"):  # y_i = 0 where a budget overflows: 0, not 0·inf
+        scale = np.where(y > 0, y * ((c + 2) * np.abs(t) + a * total), 0.0) + np.abs(g)
+    return Bound(scale=scale, budget=1.0,
                  derivation="ε(y_i((c_i + 2)|Σdy| + A(n)Σ|dy|) + |g_i|) + tiny")
 
 
