@@ -39,3 +39,22 @@ def float16_loss_sum_overflows(case, dtype: str) -> bool:
     losses, denominator = _per_sample_losses(case)
     total = float(np.sum(losses))
     return total >= FLOAT16_OVERFLOW and denominator > 0 and total / denominator < FLOAT16_OVERFLOW
+
+
+SQUARE_OVERFLOW = 255.9375
+"""The smallest float that rounds to 256 or more in float16 (the midpoint of 255.875 and 256): 256² = 65536 is
+past float16's overflow threshold 65520, while 255.875² = 65472 is finite."""
+
+
+def float16_softmax_normaliser_reaches_256(case, dtype: str) -> bool:
+    """float16, and some slice along the axis whose softmax normaliser w = Σ_j e^{z_j − max z} rounds to 256 or
+    more in float16 (w >= 255.9375): a backward that forms w^{-2} in float16 gets 1/inf = 0 there.
+
+    Each term is at most 1 (the maximum contributes exactly 1), so a row needs at least 256 entries close to its
+    maximum: the region starts at rows of 256 equal logits. Below it, w² <= 255.875² = 65472 is finite.
+    """
+    if dtype != "float16":
+        return False
+    x = np.asarray(case.x, dtype=np.float64)
+    w = np.exp(x - x.max(axis=case.axis, keepdims=True)).sum(axis=case.axis)
+    return bool(np.any(w >= SQUARE_OVERFLOW))

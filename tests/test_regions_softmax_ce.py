@@ -26,3 +26,15 @@ def test_float16_loss_sum_overflows_is_false_just_below_the_threshold_and_in_oth
     assert not float16_loss_sum_overflows(near, "float16")
     summed = Case(**{**case.fields(), "reduction": "sum"})
     assert not float16_loss_sum_overflows(summed, "float16")
+
+
+def test_float16_softmax_normaliser_reaches_256_holds_on_the_catalogued_example_only():
+    from dlspec.deviations.regions_softmax_ce import float16_softmax_normaliser_reaches_256
+
+    (entry,) = [d for d in load() if d.id == "jax-softmax-vjp-float16-normaliser-squared-overflows"]
+    assert entry.extra["region"] == "float16_softmax_normaliser_reaches_256"
+    case = Case.from_example(entry.example)
+    assert float16_softmax_normaliser_reaches_256(case, "float16")
+    assert not float16_softmax_normaliser_reaches_256(case, "float32")
+    shorter = Case(x=case.x[:, :255], dy=case.dy[:, :255], axis=-1)  # w = 255: w² = 65025 is finite
+    assert not float16_softmax_normaliser_reaches_256(shorter, "float16")
