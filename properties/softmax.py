@@ -158,8 +158,9 @@ past 4096, where a float16 running sum has long stalled at 2048. Three shapes, s
 
 RARE_ONE_IN = 4
 
-LONG_EXPONENTS = (-2, 0)
-"""Spread 10^k of the bulk of a long row."""
+LONG_EXPONENTS = (-2, 1)
+"""Spread 10^k of the bulk of a long row: k <= 0, every term of Σ e^{z − max} counts (a 16-bit running sum
+stalls); k = 1, one class dominates a long row (a 16-bit sum of the backward loses the many small terms)."""
 
 
 def logit_shapes() -> st.SearchStrategy[tuple[int, ...]]:

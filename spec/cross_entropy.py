@@ -166,8 +166,9 @@ def weighted_sparse_softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray
       (= -w_{y_n}\log\zeta(z_n)_{y_n} for \alpha = 0; an ignored row (y_n = ii) contributes 0, smoothing included)
     'none' → (\ell_n); 'sum' → \sum_n \ell_n; 'mean' → \sum_n \ell_n / \sum_n [y_n \ne ii]\, w_{y_n}: a
     weighted mean, divided by the total weight of the kept targets, not by N. When that total is 0 (every target
-    ignored, or weighted 0) 'mean' is 0/0 = NaN, as the source documents (x/0 = inf when smoothing gives the kept
-    rows a loss although their targets weigh 0).
+    ignored, or weighted 0) 'mean' is a mean over no weight: undefined, NaN, as the source documents — also when
+    smoothing gives the kept rows a loss although their targets weigh 0 (PyTorch's (1 − α)·nll + α·smooth is then
+    0/0 + x/0 = NaN, not inf).
     weight: shape (C,), non-negative; labels: integers in [0, C) or equal to ignore_index (which may itself be a
     class, e.g. a padding class 0).
     Source: PyTorch's documentation of `torch.nn.CrossEntropyLoss` (class indices, `weight`, `ignore_index`,
@@ -180,8 +181,8 @@ def weighted_sparse_softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray
         return losses
     if how == "sum":
         return losses.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.float64(losses.sum() / w_rows.sum())
+    total_weight = w_rows.sum()
+    return np.float64(losses.sum() / total_weight if total_weight > 0 else np.nan)
 
 
 def weighted_sparse_softmax_cross_entropy_grad(logits: np.ndarray, labels: np.ndarray, weight: np.ndarray, *,
@@ -190,13 +191,16 @@ def weighted_sparse_softmax_cross_entropy_grad(logits: np.ndarray, labels: np.nd
     r"""Gradient of the reduced class-weighted loss with respect to the logits, shape (N, C).
 
     \partial\ell_n/\partial z_{n,j} = \zeta(z_n)_j \sum_c u_{n,c} - u_{n,j},  u_{n,c} = [y_n \ne ii]\, w_c t'_{n,c}
-    (from \partial\log\zeta_c/\partial z_j = \delta_{cj} - \zeta_j); zero rows for ignored targets; divided by
-    \sum_n [y_n \ne ii]\, w_{y_n} for 'mean' (NaN everywhere when that is 0). reduction must be 'sum' or 'mean'.
+    (from \partial\log\zeta_c/\partial z_j = \delta_{cj} - \zeta_j); the kept rows divided by
+    \sum_n [y_n \ne ii]\, w_{y_n} for 'mean'. An ignored row's gradient is 0 always, also when that total is 0
+    and the 'mean' itself is NaN: its term [y_n \ne ii]\ell_n is identically 0, it does not depend on z_n (the
+    convention of PyTorch's nll_loss backward, which never divides an ignored row); kept rows are NaN then.
+    reduction: 'sum' or 'mean'.
     """
-    z, u, w_rows, _ = _weighted_parts(logits, labels, weight, ignore_index, label_smoothing)
+    z, u, w_rows, kept = _weighted_parts(logits, labels, weight, ignore_index, label_smoothing)
     how = _reduce_grad(reduction)
     g = np.exp(_log_softmax(z)) * u.sum(axis=1, keepdims=True) - u
     if how == "sum":
         return g
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return g / w_rows.sum()
+    total_weight = w_rows.sum()
+    return np.where(kept[:, None], g / total_weight if total_weight > 0 else np.full_like(g, np.nan), 0.0)

@@ -69,9 +69,8 @@ def weighted_sparse_softmax_cross_entropy(logits, labels, weight, *, ignore_inde
                                           label_smoothing=0.0, device):
     z, u, total_weight = _weighted(logits, labels, weight, ignore_index, label_smoothing)
     losses = -(u * _log_softmax(z)).sum(axis=1)
-    if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(losses.sum() / total_weight).astype(logits.dtype)
+    if reduction == "mean":  # a mean over no weight is undefined: NaN (PyTorch's convention)
+        return np.asarray(losses.sum() / total_weight if total_weight > 0 else np.nan).astype(logits.dtype)
     return np.asarray(_reduce(losses, reduction)).astype(logits.dtype)
 
 
@@ -81,5 +80,7 @@ def weighted_sparse_softmax_cross_entropy_grad(logits, labels, weight, *, ignore
         raise ValueError(f"reduction: expected 'sum' or 'mean', got {reduction!r}")
     z, u, total_weight = _weighted(logits, labels, weight, ignore_index, label_smoothing)
     g = np.exp(_log_softmax(z)) * u.sum(axis=1, keepdims=True) - u
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (g / total_weight if reduction == "mean" else g).astype(logits.dtype)
+    if reduction == "sum":
+        return g.astype(logits.dtype)
+    scaled = g / total_weight if total_weight > 0 else np.full_like(g, np.nan)
+    return np.where((labels != ignore_index)[:, None], scaled, 0.0).astype(logits.dtype)  # ignored rows: 0
