@@ -88,13 +88,6 @@ def log_softmax_vjp(x, dy, *, axis=-1, device):
     return (dy - y * _running_sum(dy, axis)).astype(x.dtype)
 
 
-@mutant("softmax-vjp-16-bit-accumulator",
-        "softmax backward y ⊙ (dy − Σ dy·y) with the sum accumulated in the input dtype (ROCm/MIOpen#3427)")
-def softmax_vjp(x, dy, *, axis=-1, device):  # noqa: F811
-    y = base.softmax(x, axis=axis, device=device)
-    return (y * (dy - _running_sum(dy * y, axis))).astype(x.dtype)
-
-
 @mutant("softmax-odd-width-drops-tail",
         "rows of odd width 512 < n < 1024 (n mod 32 != 31), two or more rows: the last partial warp is left out "
         "of the sum, so rows do not sum to 1 (pytorch/pytorch#147284, CUDA softmax)")
