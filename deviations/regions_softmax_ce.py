@@ -58,3 +58,25 @@ def float16_softmax_normaliser_reaches_256(case, dtype: str) -> bool:
     x = np.asarray(case.x, dtype=np.float64)
     w = np.exp(x - x.max(axis=case.axis, keepdims=True)).sum(axis=case.axis)
     return bool(np.any(w >= SQUARE_OVERFLOW))
+
+
+def rounded_log_sum_exp_exceeds_budget(case, dtype: str) -> bool:
+    """Some row whose sparse loss, computed as fl(lse(z)) − z_y with lse(z) = max z + log Σ_c e^{z_c − max z}
+    rounded to `dtype` first, differs from the spec's loss by more than the cross-entropy error model allows
+    (properties/cross_entropy.loss_bound with the dtype's ε).
+
+    The rounding moves lse by up to ulp(max z)/2 ≈ ε|max z|/2, while the model's budget is bounded by the loss
+    itself (≈ (LIBM + 2)·log S + A(C) + …, S <= C): for equal logits the region starts near |max z| ≈ 2^4·C/ε.
+    """
+    from ..dtypes import eps, round_to
+    from ..properties.cross_entropy import loss_bound
+    from ..spec import softmax as SM
+
+    z = np.asarray(case.logits, dtype=np.float64)
+    y = np.asarray(case.classes)
+    m = z.max(axis=1)
+    lse = m + np.log(np.exp(z - m[:, None]).sum(axis=1))
+    rounded = round_to(lse, dtype) - z[np.arange(z.shape[0]), y]
+    want = -SM.log_softmax(z, axis=1)[np.arange(z.shape[0]), y]
+    allowed = eps(dtype) * np.asarray(loss_bound(z, S.one_hot(y, z.shape[1]), "none", dtype=dtype).budget)
+    return bool(np.any(np.abs(rounded - want) > allowed))

@@ -38,3 +38,15 @@ def test_float16_softmax_normaliser_reaches_256_holds_on_the_catalogued_example_
     assert not float16_softmax_normaliser_reaches_256(case, "float32")
     shorter = Case(x=case.x[:, :255], dy=case.dy[:, :255], axis=-1)  # w = 255: w² = 65025 is finite
     assert not float16_softmax_normaliser_reaches_256(shorter, "float16")
+
+
+def test_rounded_log_sum_exp_exceeds_budget_holds_on_the_catalogued_example_only():
+    from dlspec.deviations.regions_softmax_ce import rounded_log_sum_exp_exceeds_budget
+
+    (entry,) = [d for d in load() if d.id == "optax-sparse-ce-rounded-log-sum-exp"]
+    assert entry.extra["region"] == "rounded_log_sum_exp_exceeds_budget"
+    case = Case.from_example(entry.example)
+    for dtype in entry.dtypes:
+        assert rounded_log_sum_exp_exceeds_budget(case, dtype)
+    near = Case(**{**case.fields(), "logits": case.logits / 2.0**96})  # two equal logits of 16: log 2 survives
+    assert not rounded_log_sum_exp_exceeds_budget(near, "float32")
