@@ -9,13 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import cross_entropy as S
+from ..spec import sigmoid as SG
 
 FLOAT16_OVERFLOW = 65520.0
 """The smallest value that rounds to inf in float16: 65504 (the largest finite) plus half its ulp (32 / 2)."""
 
 
 def _per_sample_losses(case) -> tuple[np.ndarray, float]:
-    """The spec's per-sample losses of a cross-entropy case and the denominator of its 'mean'."""
+    """The spec's per-sample (or elementwise) losses of a cross-entropy case and the denominator of its 'mean'."""
+    if hasattr(case, "pos_weight"):  # sigmoid cross-entropy with pos_weight: elementwise, 'mean' over elements
+        losses = SG.sigmoid_cross_entropy_with_pos_weight(case.logits, case.labels, case.pos_weight, reduction="none")
+        return losses.ravel(), float(losses.size)
     if hasattr(case, "weight"):
         kw = {"ignore_index": case.ignore_index, "label_smoothing": case.label_smoothing}
         losses = S.weighted_sparse_softmax_cross_entropy(case.logits, case.classes, case.weight, reduction="none",

@@ -50,3 +50,12 @@ def test_rounded_log_sum_exp_exceeds_budget_holds_on_the_catalogued_example_only
         assert rounded_log_sum_exp_exceeds_budget(case, dtype)
     near = Case(**{**case.fields(), "logits": case.logits / 2.0**96})  # two equal logits of 16: log 2 survives
     assert not rounded_log_sum_exp_exceeds_budget(near, "float32")
+
+
+def test_float16_loss_sum_overflows_holds_for_the_pos_weight_entry():
+    (entry,) = [d for d in load() if d.id == "tf-reduce-mean-float16-overflows-pos-weight"]
+    assert entry.extra["region"] == "float16_loss_sum_overflows"
+    case = Case.from_example(entry.example)
+    assert float16_loss_sum_overflows(case, "float16")
+    near = Case(**{**case.fields(), "logits": case.logits / 40000.0 * 32000.0})  # sum 64000 < 65520
+    assert not float16_loss_sum_overflows(near, "float16")
