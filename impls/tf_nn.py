@@ -144,6 +144,12 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
     return T.vjp(lambda x, z: _tf_sce(x, z, reduction), [logits, labels], _scalar_one(logits), device, wrt=[0])[0]
 
 
+def sigmoid_cross_entropy_with_pos_weight(logits, labels, pos_weight, *, reduction="none", device):
+    # elementwise, pos_weight broadcast against the logits; 'mean' is tf.reduce_mean over every element
+    return T.run(device, lambda: T.array(_TF_REDUCE[reduction](tf.nn.weighted_cross_entropy_with_logits(
+        labels=T.constant(labels), logits=T.constant(logits), pos_weight=T.constant(pos_weight)))))
+
+
 # --- conv -------------------------------------------------------------------------------------------------------------
 
 def _conv_call(x, w, b, stride, padding, dilation, groups):

@@ -144,6 +144,26 @@ def sparse_softmax_cross_entropy_grad(logits, labels, *, reduction="mean", label
                                       device=device)
 
 
+def _weighted_ce(z, y, w, ignore_index, reduction, label_smoothing):
+    # F.cross_entropy's own weighted 'mean': Σ ℓ_n / Σ_n w_{y_n} over the targets that are not ignore_index
+    return F.cross_entropy(z, y, weight=w, ignore_index=int(ignore_index), reduction=reduction,
+                           label_smoothing=label_smoothing)
+
+
+def weighted_sparse_softmax_cross_entropy(logits, labels, weight, *, ignore_index=-100, reduction="mean",
+                                          label_smoothing=0.0, device):
+    return T.call(lambda: T.array(_weighted_ce(T.tensor(logits, device), T.tensor(labels, device),
+                                               T.tensor(weight, device), ignore_index, reduction, label_smoothing)))
+
+
+def weighted_sparse_softmax_cross_entropy_grad(logits, labels, weight, *, ignore_index=-100, reduction="mean",
+                                               label_smoothing=0.0, device):
+    def loss(z, y, w):
+        return _weighted_ce(z, y, w, ignore_index, reduction, label_smoothing).reshape(1)
+
+    return T.call(lambda: T.vjp(loss, [logits, labels, weight], _scalar_one(logits), device, wrt=[0])[0])
+
+
 # --- sigmoid ----------------------------------------------------------------------------------------------------------
 
 def sigmoid(x, *, device):
@@ -171,6 +191,13 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
         return F.binary_cross_entropy_with_logits(x, z, reduction=reduction).reshape(1)
 
     return T.call(lambda: T.vjp(loss, [logits, labels], _scalar_one(logits), device, wrt=[0])[0])
+
+
+def sigmoid_cross_entropy_with_pos_weight(logits, labels, pos_weight, *, reduction="none", device):
+    # pos_weight broadcasts against the last (class) axis, as F.binary_cross_entropy_with_logits documents
+    return T.call(lambda: T.array(F.binary_cross_entropy_with_logits(
+        T.tensor(logits, device), T.tensor(labels, device), pos_weight=T.tensor(pos_weight, device),
+        reduction=reduction)))
 
 
 # --- kl ---------------------------------------------------------------------------------------------------------------

@@ -36,3 +36,19 @@ def sigmoid_cross_entropy(logits: np.ndarray, labels: np.ndarray, *, reduction: 
             return np.array([float(v) for v in losses]).reshape(x.shape)
         total = mpmath.fsum(losses)
         return np.float64(float(total / len(losses) if reduction == "mean" else total))
+
+
+def sigmoid_cross_entropy_with_pos_weight(logits: np.ndarray, labels: np.ndarray, pos_weight: np.ndarray, *,
+                                          reduction: str = "none") -> np.ndarray:
+    """−[q z log σ(x) + (1 − z) log(1 − σ(x))] = (1 − z)x + (1 + (q − 1)z)·log(1 + e^{−x}), exactly in mpf."""
+    x, z = np.asarray(logits, np.float64), np.asarray(labels, np.float64)
+    q = np.broadcast_to(np.asarray(pos_weight, np.float64), x.shape)
+    with mpmath.workdps(DPS):
+        losses = []
+        for xi, zi, qi in zip(x.ravel(), z.ravel(), q.ravel()):
+            xm, zm, qm = mpmath.mpf(float(xi)), mpmath.mpf(float(zi)), mpmath.mpf(float(qi))
+            losses.append((1 - zm) * xm + (1 + (qm - 1) * zm) * mpmath.log1p(mpmath.exp(-xm)))
+        if reduction == "none":
+            return np.array([float(v) for v in losses]).reshape(x.shape)
+        total = mpmath.fsum(losses)
+        return np.float64(float(total / len(losses) if reduction == "mean" else total))

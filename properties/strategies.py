@@ -182,3 +182,6 @@ def _rare_buckets(common: tuple[Any, ...], rare: tuple[Any, ...], one_in: int) -
 
 rare_shapes = rare_buckets
 """The norms' name for `rare_buckets`: long reduced axes drawn about once in `one_in`."""
+
+shapes_with_rare = rare_buckets
+"""The softmax families' name for `rare_buckets`."""

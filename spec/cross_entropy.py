@@ -21,7 +21,8 @@ import numpy as np
 from . import _checks
 
 OPS = ("softmax_cross_entropy", "softmax_cross_entropy_grad",
-       "sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad")
+       "sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad",
+       "weighted_sparse_softmax_cross_entropy", "weighted_sparse_softmax_cross_entropy_grad")
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
@@ -130,3 +131,76 @@ def sparse_softmax_cross_entropy_grad(logits: np.ndarray, labels: np.ndarray, *,
     y = _int_labels(labels, z)
     return softmax_cross_entropy_grad(z, one_hot(y, z.shape[1]), reduction=reduction,
                                       label_smoothing=label_smoothing)
+
+
+def _weighted_parts(logits: object, labels: object, weight: object, ignore_index: int, label_smoothing: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """z, the effective labels u_{n,c} = w_c t'_{n,c} (zero rows for ignored targets), the per-row weights
+    w_{y_n} (zero when ignored) and the kept-row mask."""
+    z = _logits(logits)
+    C = z.shape[1]
+    w = _checks.floats(weight, "weight", ndim=1)
+    if w.shape[0] != C:
+        raise ValueError(f"weight: expected one weight per class ({C}), got shape {w.shape}")
+    if np.any(w < 0):
+        raise ValueError(f"weight: must be non-negative, got {w[w < 0][:3]} among its values")
+    if not isinstance(ignore_index, (int, np.integer)) or isinstance(ignore_index, bool):
+        raise ValueError(f"ignore_index: expected an int, got {ignore_index!r}")
+    y = _checks.integers(labels, "labels", ndim=1)
+    if y.shape[0] != z.shape[0]:
+        raise ValueError(f"labels: {y.shape[0]} labels for a batch of {z.shape[0]} logits rows")
+    kept = y != ignore_index
+    if np.any((y[kept] < 0) | (y[kept] >= C)):
+        raise ValueError(f"labels: values must lie in [0, {C}) or equal ignore_index={ignore_index}")
+    t = smooth_labels(one_hot(np.where(kept, y, 0), C), label_smoothing)
+    u = w[None, :] * t * kept[:, None]
+    return z, u, np.where(kept, w[np.where(kept, y, 0)], 0.0), kept
+
+
+def weighted_sparse_softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray, weight: np.ndarray, *,
+                                          ignore_index: int = -100, reduction: str = "mean",
+                                          label_smoothing: float = 0.0) -> np.ndarray:
+    r"""Class-weighted softmax cross-entropy of integer labels, with ignored targets and label smoothing.
+
+    \ell_n = -[y_n \ne ii] \sum_c w_c t'_{n,c} \log\zeta(z_n)_c,   t'_n = (1 - \alpha)\,onehot(y_n) + \alpha/C
+      (= -w_{y_n}\log\zeta(z_n)_{y_n} for \alpha = 0; an ignored row (y_n = ii) contributes 0, smoothing included)
+    'none' → (\ell_n); 'sum' → \sum_n \ell_n; 'mean' → \sum_n \ell_n / \sum_n [y_n \ne ii]\, w_{y_n}: a
+    weighted mean, divided by the total weight of the kept targets, not by N. When that total is 0 (every target
+    ignored, or weighted 0) 'mean' is a mean over no weight: undefined, NaN, as the source documents — also when
+    smoothing gives the kept rows a loss although their targets weigh 0 (PyTorch's (1 − α)·nll + α·smooth is then
+    0/0 + x/0 = NaN, not inf).
+    weight: shape (C,), non-negative; labels: integers in [0, C) or equal to ignore_index (which may itself be a
+    class, e.g. a padding class 0).
+    Source: PyTorch's documentation of `torch.nn.CrossEntropyLoss` (class indices, `weight`, `ignore_index`,
+    `label_smoothing`; its 'mean' divides by \sum_n w_{y_n}\cdot 1\{y_n \ne ignore\_index\}).
+    """
+    z, u, w_rows, _ = _weighted_parts(logits, labels, weight, ignore_index, label_smoothing)
+    how = _checks.reduction(reduction)
+    losses = -(u * _log_softmax(z)).sum(axis=1)
+    if how == "none":
+        return losses
+    if how == "sum":
+        return losses.sum()
+    total_weight = w_rows.sum()
+    return np.float64(losses.sum() / total_weight if total_weight > 0 else np.nan)
+
+
+def weighted_sparse_softmax_cross_entropy_grad(logits: np.ndarray, labels: np.ndarray, weight: np.ndarray, *,
+                                               ignore_index: int = -100, reduction: str = "mean",
+                                               label_smoothing: float = 0.0) -> np.ndarray:
+    r"""Gradient of the reduced class-weighted loss with respect to the logits, shape (N, C).
+
+    \partial\ell_n/\partial z_{n,j} = \zeta(z_n)_j \sum_c u_{n,c} - u_{n,j},  u_{n,c} = [y_n \ne ii]\, w_c t'_{n,c}
+    (from \partial\log\zeta_c/\partial z_j = \delta_{cj} - \zeta_j); the kept rows divided by
+    \sum_n [y_n \ne ii]\, w_{y_n} for 'mean'. An ignored row's gradient is 0 always, also when that total is 0
+    and the 'mean' itself is NaN: its term [y_n \ne ii]\ell_n is identically 0, it does not depend on z_n (the
+    convention of PyTorch's nll_loss backward, which never divides an ignored row); kept rows are NaN then.
+    reduction: 'sum' or 'mean'.
+    """
+    z, u, w_rows, kept = _weighted_parts(logits, labels, weight, ignore_index, label_smoothing)
+    how = _reduce_grad(reduction)
+    g = np.exp(_log_softmax(z)) * u.sum(axis=1, keepdims=True) - u
+    if how == "sum":
+        return g
+    total_weight = w_rows.sum()
+    return np.where(kept[:, None], g / total_weight if total_weight > 0 else np.full_like(g, np.nan), 0.0)

@@ -13,7 +13,8 @@ import numpy as np
 
 from . import _checks
 
-OPS = ("sigmoid", "sigmoid_vjp", "sigmoid_cross_entropy", "sigmoid_cross_entropy_grad")
+OPS = ("sigmoid", "sigmoid_vjp", "sigmoid_cross_entropy", "sigmoid_cross_entropy_grad",
+       "sigmoid_cross_entropy_with_pos_weight")
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -94,6 +95,30 @@ def sigmoid_cross_entropy_grad(logits: np.ndarray, labels: np.ndarray, *, reduct
         raise ValueError("reduction: the gradient is of a scalar loss; expected 'sum' or 'mean', got 'none'")
     g = sigmoid(x) - z
     return g / x.size if how == "mean" else g
+
+
+def sigmoid_cross_entropy_with_pos_weight(logits: np.ndarray, labels: np.ndarray, pos_weight: np.ndarray, *,
+                                          reduction: str = "none") -> np.ndarray:
+    r"""Binary cross-entropy whose positive term is weighted by q (per class: the last axis), then reduced.
+
+    \ell = -[q\,z\log\sigma(x) + (1 - z)\log(1 - \sigma(x))] = (1 - z)x + (1 + (q - 1)z)\log(1 + e^{-x}),
+    \log(1 + e^{-x}) = \max(-x, 0) + \log(1 + e^{-|x|})   (never overflows, never takes \log 0).
+    q = pos_weight >= 0 broadcasts against the logits' last axis (shape (C,) or ()); q = 1 is the unweighted loss.
+    Sources: TensorFlow's documentation of `tf.nn.weighted_cross_entropy_with_logits` (the formula and its stable
+    form) and PyTorch's `BCEWithLogitsLoss(pos_weight=p_c)`
+    (\ell = -[p_c y \log\sigma(x) + (1 - y)\log(1 - \sigma(x))]).
+    reduction as `sigmoid_cross_entropy`: 'mean' averages over ALL elements.
+    """
+    x = _checks.floats(logits, "logits")
+    z = _labels(labels, x)
+    q = _checks.floats(pos_weight, "pos_weight")
+    if np.any(q < 0):
+        raise ValueError(f"pos_weight: must be non-negative, got {q[q < 0].ravel()[:3]} among its values")
+    if q.ndim > 1 or (q.ndim == 1 and x.ndim >= 1 and q.shape[0] != x.shape[-1]):
+        raise ValueError(f"pos_weight: expected shape () or ({x.shape[-1] if x.ndim else 1},), got {q.shape}")
+    how = _checks.reduction(reduction)
+    softplus_neg = np.maximum(-x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+    return _reduce_all((1.0 - z) * x + (1.0 + (q - 1.0) * z) * softplus_neg, how)
 
 
 def gan_discriminator_loss(real_logits: np.ndarray, fake_logits: np.ndarray, *, smooth: float = 0.0) -> float:

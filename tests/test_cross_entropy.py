@@ -30,3 +30,8 @@ test_cross_entropy_keeps_dtype_and_reduces_to_the_right_shape = bind(
 test_softmax_cross_entropy_grad_agrees_with_own_loss = bind(P.softmax_cross_entropy_grad_agrees_with_own_loss)
 test_sparse_softmax_cross_entropy_grad_agrees_with_own_loss = bind(
     P.sparse_softmax_cross_entropy_grad_agrees_with_own_loss)
+test_weighted_sparse_softmax_cross_entropy_matches_spec = bind(P.weighted_sparse_softmax_cross_entropy_matches_spec)
+test_weighted_sparse_softmax_cross_entropy_grad_matches_spec = bind(
+    P.weighted_sparse_softmax_cross_entropy_grad_matches_spec)
+test_unit_weights_and_no_ignored_target_give_the_sparse_loss = bind(
+    P.unit_weights_and_no_ignored_target_give_the_sparse_loss)

@@ -64,3 +64,18 @@ def test_spec_softmax_cross_entropy_grad_matches_finite_differences(case, reduct
     want = finite_diff.gradient(loss, z)
     got = S.softmax_cross_entropy_grad(z, t, reduction=reduction, label_smoothing=alpha)
     _assert_within(got, want, P.grad_bound(z, t, reduction, alpha), "softmax_cross_entropy_grad")
+
+
+@given(cases(), st.integers(0, 2**32 - 1), st.sampled_from([-100, 0]))
+def test_spec_weighted_sparse_softmax_cross_entropy_matches_oracle(case, seed, ignore_index):
+    z, _, reduction, alpha = case
+    rng = np.random.default_rng(seed)
+    n, c = z.shape
+    y = np.where(rng.random(n) < 0.3, ignore_index, rng.integers(0, c, n))
+    w = 2 * rng.random(c)
+    got = S.weighted_sparse_softmax_cross_entropy(z, y, w, ignore_index=ignore_index, reduction=reduction,
+                                                  label_smoothing=alpha)
+    want = O.weighted_sparse_softmax_cross_entropy(z, y, w, ignore_index=ignore_index, reduction=reduction,
+                                                   label_smoothing=alpha)
+    _assert_within(got, want, P.weighted_loss_bound(z, y, w, ignore_index, reduction, alpha),
+                   "weighted_sparse_softmax_cross_entropy")

@@ -75,3 +75,13 @@ def test_spec_sigmoid_cross_entropy_grad_matches_finite_differences(data, reduct
     want = finite_diff.gradient(loss, x)
     got = S.sigmoid_cross_entropy_grad(x, z, reduction=reduction, label_smoothing=alpha)
     _assert_within(got, want, P.grad_bound(x, z, reduction, alpha), "sigmoid_cross_entropy_grad")
+
+
+@given(st.data(), st.sampled_from(["none", "sum", "mean"]), st.sampled_from([0.1, 1.0, 3.0, 100.0]))
+def test_spec_sigmoid_cross_entropy_with_pos_weight_matches_oracle(data, reduction, q):
+    x = data.draw(logits())
+    z = data.draw(labels_like(x))
+    qs = np.full(x.shape[-1], q)
+    got = S.sigmoid_cross_entropy_with_pos_weight(x, z, qs, reduction=reduction)
+    want = O.sigmoid_cross_entropy_with_pos_weight(x, z, qs, reduction=reduction)
+    _assert_within(got, want, P.pos_weight_loss_bound(x, z, qs, reduction), "sigmoid_cross_entropy_with_pos_weight")

@@ -10,7 +10,8 @@ import numpy as np
 from ._common import acc
 from ._common import reduce_loss as _reduce
 
-__all__ = ["sigmoid", "sigmoid_cross_entropy", "sigmoid_cross_entropy_grad", "sigmoid_vjp"]
+__all__ = ["sigmoid", "sigmoid_cross_entropy", "sigmoid_cross_entropy_grad", "sigmoid_cross_entropy_with_pos_weight",
+           "sigmoid_vjp"]
 
 
 def _sigmoid(x):
@@ -45,3 +46,11 @@ def sigmoid_cross_entropy_grad(logits, labels, *, reduction="mean", label_smooth
     x = logits.astype(acc(logits))
     g = _sigmoid(x) - _binary_labels(labels, label_smoothing, x.dtype)
     return (g / x.size if reduction == "mean" else g).astype(logits.dtype)
+
+
+def sigmoid_cross_entropy_with_pos_weight(logits, labels, pos_weight, *, reduction="none", device):
+    x = logits.astype(acc(logits))
+    z = labels.astype(x.dtype)
+    log_weight = 1 + (pos_weight.astype(x.dtype) - 1) * z
+    losses = (1 - z) * x + log_weight * (np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x))))
+    return np.asarray(_reduce(losses, reduction)).astype(logits.dtype)
