@@ -34,7 +34,7 @@ def _eps_reg(case) -> float:
 def _groupings(case, x: np.ndarray, dtype: str) -> list[_Groups]:
     """The statistics groups the case's properties normalise x over.
 
-    batch norm (`axis` and γ): a channel over every other axis; standardize (`axis`, no γ): the slices along
+    batch norm (`axis` and γ, running or given statistics): a channel over every other axis; standardize (`axis`, no γ): the slices along
     `axis`; group norm (`groups`): the case's groups, and also one channel (G = C) and the whole sample (G = 1),
     which the properties comparing group norm with instance and layer norm use; layer norm (γ of x's trailing
     shape): the sample; instance norm (γ per channel, x of rank >= 3): a channel of a sample.
@@ -44,7 +44,8 @@ def _groupings(case, x: np.ndarray, dtype: str) -> list[_Groups]:
     axis = getattr(case, "axis", None)
     if axis is not None:
         ax = axis % x.ndim if isinstance(axis, int) else None
-        if gamma is not None and ax is not None:
+        batch_norm = any(getattr(case, k, None) is not None for k in ("gamma", "running_mean", "mean"))
+        if batch_norm and ax is not None:
             return [_Groups(x, tuple(a for a in range(x.ndim) if a != ax), e, dtype)]
         axes = tuple(a % x.ndim for a in np.atleast_1d(axis))
         return [_Groups(x, axes, e, dtype)]
@@ -259,10 +260,12 @@ def window_sum_overflows(case, dtype: str) -> bool:
 
 
 def grouped_convolution(case, dtype: str) -> bool:
-    """A grouped convolution (groups > 1)."""
+    """A grouped convolution (groups > 1): in-channels split into groups, each convolved with its own filters
+    (the region of an API that has no kernel for it)."""
     return int(getattr(case, "groups", 1)) > 1
 
 
 def dilated_convolution(case, dtype: str) -> bool:
-    """A dilated convolution (a dilation > 1 along either axis)."""
+    """A dilated convolution (a dilation > 1 along either axis): taps spaced d apart (the region of an API
+    that has no kernel for it)."""
     return any(int(d) > 1 for d in np.atleast_1d(getattr(case, "dilation", 1)))
