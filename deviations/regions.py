@@ -34,10 +34,11 @@ def _eps_reg(case) -> float:
 def _groupings(case, x: np.ndarray, dtype: str) -> list[_Groups]:
     """The statistics groups the case's properties normalise x over.
 
-    batch norm (`axis` and γ, running or given statistics): a channel over every other axis; standardize (`axis`, no γ): the slices along
-    `axis`; group norm (`groups`): the case's groups, and also one channel (G = C) and the whole sample (G = 1),
-    which the properties comparing group norm with instance and layer norm use; layer norm (γ of x's trailing
-    shape): the sample; instance norm (γ per channel, x of rank >= 3): a channel of a sample.
+    batch norm (`axis` and γ, running or given statistics): a channel over every other axis; standardize
+    (`axis`, nothing else): the slices along `axis`; group norm (`groups`): the case's groups, and also one
+    channel (G = C) and the whole sample (G = 1), which the properties comparing group norm with instance and
+    layer norm use; layer norm (γ of x's trailing shape): the sample; instance norm (γ per channel, x of rank
+    >= 3): a channel of a sample.
     """
     e = _eps_reg(case)
     gamma = getattr(case, "gamma", None)
@@ -173,9 +174,10 @@ def batch_variance_overflows(case, dtype: str) -> bool:
 
 
 def constant_channel_at_the_smallest_normal(case, dtype: str) -> bool:
-    """A channel whose entries all lie below twice the smallest normal (|x| < 2·tiny, not all 0): in that binade
-    the mean's division by m and the subtraction x − μ produce subnormals, which flush-to-zero arithmetic
-    rounds by up to tiny, so x̂ = (x − μ)/s is off by tiny/s (3e2·tiny for ε = 1e-5) where the spec has 0."""
+    """A channel whose entries all lie below twice the smallest normal (|x| < 2·tiny, not all 0): there the
+    statistics' intermediates (x/m, the squares, x − μ) are subnormal or flushed, so each rounding is an absolute
+    error of up to tiny rather than a relative one, x − μ can be off by ~tiny and x̂ = (x − μ)/s by tiny/s
+    (3e2·tiny for ε = 1e-5) where the spec has 0; the relative error model has no such floor."""
     x = np.asarray(case.x, dtype=np.float64)
     ax = case.axis % x.ndim
     red = tuple(a for a in range(x.ndim) if a != ax)
