@@ -1,28 +1,56 @@
 """The deviation catalogue: documented disagreements of a framework with the spec, one TOML file per framework.
 
-Each entry turns the matching test items into strict expected failures. When such an item runs, the entry's
-minimal `example` is replayed first, outside Hypothesis:
-  * the property fails on it (and the message matches `match`, if given): the deviation is confirmed — XFAIL,
-    and no search is spent on it;
-  * it passes: the framework may have changed, so the full Hypothesis search runs; if that passes too the item
-    XPASSes, which strict makes red ("the deviation is gone: update the catalogue"); if the search finds some
-    other failure, that failure is reported as a plain FAIL, since it is not the documented one.
+A deviation is a *region* of inputs with a documented *behaviour*, not one example. One entry per cause:
 
-Entry fields (all strings unless said):
-  id          stable short name                      backend     backend name, or a glob ("torch:*")
-  property    property name (without "test_")        dtypes      list, optional (default: every dtype)
-  devices     list, optional (default: every device) observed    framework version(s) it was seen with
-  api         the public API that deviates           spec        what the spec says
-  behaviour   what the framework does                reason      one line, shown as the xfail reason
-  example     table: the minimal Case (lists become arrays)
-  match       optional regex the failure message must contain
-  raises      optional exception class name (e.g. "RuntimeError") that also confirms the deviation
+```toml
+[[deviation]]
+id = "keras-batch-norm-biased-moving-variance"     # stable short name, one entry per cause
+backend = ["tensorflow:keras"]                      # a glob or a list of globs ("torch:*")
+property = ["batch_norm_running_stats_matches_spec"]   # a name or a list: every property the cause reaches
+dtypes = ["float32", "float64"]                     # optional (default: every dtype)
+devices = ["cpu"]                                   # optional (default: every device)
+observed = "3.15.1"; api = "…"; spec = "…"; behaviour = "…"; reason = "…"
+region = "everywhere"          # where it deviates: a predicate (case, dtype, **region_args) -> bool, named in
+region_args = { }              #   dlspec/deviations/regions.py, or "package.module:function" for your own
+region_doc = "…"               # optional: the region in words (default: the predicate's docstring)
+behaves = "biased_running_variance"   # optional: what the framework does there, a check (prop, impl, case) -> None
+                                      #   in dlspec/deviations/behaviours.py or "package.module:function"
+raises = "ValueError"          # optional: inside the region the framework raises this (a behaviour too)
+match = "regex"                # optional: the failure (or the raised message) must match this
+class = "accuracy-limit"       # bug | convention | accuracy-limit, and `class_why`, one sentence why
+upstream = { status = "issue", ref = "https://…", title = "…", note = "…" }
+                               # status: issue (ref: the issue, PR or commit) | documented (ref: the doc, title:
+                               #   its sentence) | not-found (note: the queries tried, and the date searched)
+
+[[deviation.examples]]         # the minimal examples (one or more); the single-example form
+property = "batch_norm_running_stats_matches_spec"   #   `example = { … }` is still accepted
+dtypes = ["float32"]           # optional: the dtypes / backend glob this example reproduces on
+backend = "tensorflow:keras"   # optional
+case = { x = [[…]], … }        # the minimal Case (lists become arrays)
+```
+
+How an item that an entry covers is audited (dlspec/testing.py, dlspec/pytest_plugin.py):
+  1. every example of the entry that matches the item (property, dtype, backend) is replayed first, strictly: it must
+     still fail as documented (the property's assertion, the `raises` class, the `match` regex), else the item is red
+     ("the deviation is gone: update the catalogue");
+  2. then the item runs the profile's full Hypothesis budget. Each drawn case is routed:
+       outside every region        the spec must hold (the property's own check);
+       inside a region + behaviour the documented behaviour must hold (so a changed deviation is caught too);
+       inside a region, no behaviour the case is counted for the report and not checked; it does not use up the
+                                   budget (Hypothesis draws another), so every item checks as many cases as the
+                                   profile asks for — unless its region is "everywhere", where the search is skipped
+                                   and `region_doc` must say why.
+An entry with no `region` is the whole input space of the items it covers (as "everywhere"); the shipped catalogue
+gives every entry a region (tests/test_catalogue.py).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import importlib
+import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,71 +61,146 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, from PyPI (a dependency there)
     import tomli as tomllib
 
-REQUIRED = ("id", "backend", "property", "observed", "api", "spec", "behaviour", "reason", "example")
+REQUIRED = ("id", "backend", "property", "observed", "api", "spec", "behaviour", "reason")
+OPTIONAL = ("dtypes", "devices", "match", "raises", "region", "region_args", "region_doc", "behaves",
+            "example", "examples", "class", "class_why", "upstream")
+CLASSES = ("bug", "convention", "accuracy-limit")
+"""bug: the framework's own documentation or other kernels say otherwise; convention: documented, the spec picks
+another; accuracy-limit: within what the dtype allows, not what the spec promises."""
+STATUSES = ("issue", "documented", "not-found")
+EVERYWHERE = "everywhere"
 
 
 class CatalogueError(Exception):
-    """A catalogue file that cannot be used: bad TOML, a missing field, a duplicate id."""
+    """A catalogue file that cannot be used: bad TOML, a missing field, a duplicate id, an unknown predicate."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One minimal example of an entry, and the items it reproduces on (None: every item the entry covers)."""
+
+    case: dict[str, Any]
+    property: str | None = None
+    dtypes: tuple[str, ...] | None = None
+    backend: str | None = None
+
+    def applies(self, backend: str, prop: str, dtype: str) -> bool:
+        return ((self.property is None or self.property == prop)
+                and (self.dtypes is None or dtype in self.dtypes)
+                and (self.backend is None or fnmatch.fnmatchcase(backend, self.backend)))
+
+
+def _resolve(name: str, default_module: str, what: str, source: str) -> Callable[..., Any]:
+    module, _, attr = name.rpartition(":") if ":" in name else (default_module, ":", name)
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as e:
+        raise CatalogueError(f"{source}: {what} {name!r} not found ({e})") from None
+    if not callable(fn):
+        raise CatalogueError(f"{source}: {what} {name!r} is not a function")
+    return fn
 
 
 @dataclass(frozen=True)
 class Deviation:
     id: str
-    backend: str
-    property: str
+    backends: tuple[str, ...]
+    properties: tuple[str, ...]
     observed: str
     api: str
     spec: str
     behaviour: str
     reason: str
-    example: dict[str, Any]
+    examples: tuple[Example, ...]
     source: str
     dtypes: tuple[str, ...] | None = None
     devices: tuple[str, ...] | None = None
     match: str | None = None
     raises: str | None = None
+    region: str = EVERYWHERE
+    region_args: dict[str, Any] = field(default_factory=dict)
+    region_doc: str | None = None
+    behaves: str | None = None
+    kind: str | None = None               # the entry's `class` (a keyword in Python)
+    class_why: str | None = None
+    upstream: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    # -- which items -------------------------------------------------------------------------------------------
     def applies(self, backend: str, prop: str, device: str, dtype: str) -> bool:
         return (
-            fnmatch.fnmatchcase(backend, self.backend)
-            and prop == self.property
+            any(fnmatch.fnmatchcase(backend, b) for b in self.backends)
+            and prop in self.properties
             and (self.dtypes is None or dtype in self.dtypes)
             and (self.devices is None or device in self.devices)
         )
 
+    def examples_for(self, backend: str, prop: str, dtype: str) -> list[Example]:
+        return [e for e in self.examples if e.applies(backend, prop, dtype)]
 
-CAUSE_REQUIRED = ("id", "backend", "property", "observed", "api", "spec", "behaviour", "reason", "region",
-                  "region_doc", "examples")
+    # -- where, and what it does there ----------------------------------------------------------------------------
+    @property
+    def everywhere(self) -> bool:
+        return self.region == EVERYWHERE
+
+    def region_fn(self) -> Callable[..., bool]:
+        return _resolve(self.region, f"{__name__}.regions", "region", self.source)
+
+    def behaves_fn(self) -> Callable[..., None] | None:
+        return None if self.behaves is None else _resolve(self.behaves, f"{__name__}.behaviours", "behaviour",
+                                                          self.source)
+
+    def region_text(self) -> str:
+        if self.region_doc:
+            return self.region_doc
+        if self.everywhere:
+            return "every input of the properties it covers"
+        doc = (self.region_fn().__doc__ or self.region).strip()
+        return " ".join(doc.split("\n\n")[0].split())  # the docstring's first paragraph
+
+    def in_region(self, case: Any, dtype: str) -> bool:
+        return self.everywhere or bool(self.region_fn()(case, dtype, **self.region_args))
+
+    @property
+    def has_behaviour(self) -> bool:
+        return self.behaves is not None or self.raises is not None
+
+    def is_documented_failure(self, e: BaseException) -> bool:
+        """Whether exception `e` is the documented one: the property's assertion or the `raises` class, and `match`."""
+        documented = isinstance(e, AssertionError) or (
+            self.raises is not None and any(c.__name__ == self.raises for c in type(e).__mro__))
+        return documented and (self.match is None or re.search(self.match, f"{type(e).__name__}: {e}") is not None)
+
+    def as_record(self) -> dict[str, Any]:
+        """The entry as the report shows it."""
+        return {"id": self.id, "backend": ", ".join(self.backends),
+                "property": ", ".join(self.properties), "observed": self.observed,
+                "api": self.api, "spec": self.spec, "behaviour": self.behaviour, "reason": self.reason,
+                "region": self.region, "region_text": self.region_text(), "behaves": self.behaves or self.raises,
+                "example": self.examples[0].case if self.examples else None, "source": self.source,
+                "class": self.kind, "class_why": self.class_why, "upstream": dict(self.upstream),
+                "dtypes": list(self.dtypes) if self.dtypes else None}
 
 
-def _as_list(v: str | list[str]) -> list[str]:
-    return [v] if isinstance(v, str) else list(v)
+def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
+    values = (value,) if isinstance(value, str) else tuple(value)
+    if not values or not all(isinstance(v, str) for v in values):
+        raise CatalogueError(f"{where}: {key!r} must be a string or a non-empty list of strings")
+    return values
 
 
-def _expand_cause(entry: dict[str, Any], source: str, i: int) -> list[dict[str, Any]]:
-    """An entry of one cause (region, several properties/backends, `[[deviation.examples]]`) as one single-example
-    entry per example and backend glob, so that the one-example replay keeps working until the region-routing
-    plugin lands (the lead's parser replaces this; nothing of the entry is lost: the rest stays in `extra`)."""
-    missing = [k for k in CAUSE_REQUIRED if k not in entry]
-    if missing:
-        raise CatalogueError(f"{source}: deviation #{i + 1} ({entry.get('id', '?')}) lacks {', '.join(missing)}")
-    props = _as_list(entry["property"])
+def _examples(entry: dict[str, Any], where: str) -> tuple[Example, ...]:
     out = []
-    for k, ex in enumerate(entry["examples"]):
-        if ex.get("property") not in props:
-            raise CatalogueError(f"{source}: {entry['id']} example #{k + 1} names property {ex.get('property')!r}, "
-                                 f"not one of the entry's {props}")
-        for backend in _as_list(ex.get("backend", entry["backend"])):
-            flat = {key: v for key, v in entry.items() if key not in ("examples", "backend", "property")}
-            flat.update(id=f"{entry['id']}[{k + 1}]" + (f"{{{backend}}}" if not isinstance(entry["backend"], str)
-                                                         and "backend" not in ex else ""),
-                        backend=backend, property=ex["property"], example=ex["case"], cause=entry["id"])
-            for key in ("dtypes", "devices", "match", "raises"):
-                if key in ex:
-                    flat[key] = ex[key]
-            out.append(flat)
-    return out
+    if "example" in entry:
+        out.append(Example(case=entry["example"]))
+    for i, ex in enumerate(entry.get("examples", [])):
+        if "case" not in ex:
+            raise CatalogueError(f"{where}: examples[{i}] lacks case")
+        out.append(Example(case=ex["case"], property=ex.get("property"),
+                           dtypes=tuple(ex["dtypes"]) if "dtypes" in ex else None, backend=ex.get("backend")))
+    if not out:
+        raise CatalogueError(f"{where} lacks example (or examples)")
+    return tuple(out)
 
 
 def parse(text: str, source: str) -> list[Deviation]:
@@ -106,23 +209,44 @@ def parse(text: str, source: str) -> list[Deviation]:
     except tomllib.TOMLDecodeError as e:
         raise CatalogueError(f"{source}: not valid TOML: {e}") from None
     out = []
-    entries = []
     for i, entry in enumerate(data.get("deviation", [])):
-        entries += _expand_cause(entry, source, i) if "examples" in entry else [entry]
-    for i, entry in enumerate(entries):
+        where = f"{source}: deviation #{i + 1} ({entry.get('id', '?')})"
         missing = [k for k in REQUIRED if k not in entry]
         if missing:
-            raise CatalogueError(f"{source}: deviation #{i + 1} ({entry.get('id', '?')}) lacks {', '.join(missing)}")
-        known = {*REQUIRED, "dtypes", "devices", "match", "raises"}
-        out.append(Deviation(
-            **{k: entry[k] for k in REQUIRED},
+            raise CatalogueError(f"{where} lacks {', '.join(missing)}")
+        examples = _examples(entry, where)
+        props = _strings(entry["property"], "property", where)
+        for ex in examples:
+            if ex.property is not None and ex.property not in props:
+                raise CatalogueError(f"{where}: an example names property {ex.property!r}, which the entry lacks")
+        known = {*REQUIRED, *OPTIONAL}
+        dev = Deviation(
+            **{k: entry[k] for k in REQUIRED if k not in ("backend", "property")},
+            backends=_strings(entry["backend"], "backend", where),
+            properties=props,
+            examples=examples,
             source=source,
             dtypes=tuple(entry["dtypes"]) if "dtypes" in entry else None,
             devices=tuple(entry["devices"]) if "devices" in entry else None,
             match=entry.get("match"),
             raises=entry.get("raises"),
+            region=entry.get("region", EVERYWHERE),
+            region_args=dict(entry.get("region_args", {})),
+            region_doc=entry.get("region_doc"),
+            behaves=entry.get("behaves"),
+            kind=entry.get("class"),
+            class_why=entry.get("class_why"),
+            upstream=dict(entry.get("upstream", {})),
             extra={k: v for k, v in entry.items() if k not in known},
-        ))
+        )
+        if dev.kind is not None and dev.kind not in CLASSES:
+            raise CatalogueError(f"{where}: class {dev.kind!r} is not one of {', '.join(CLASSES)}")
+        if dev.upstream and dev.upstream.get("status") not in STATUSES:
+            raise CatalogueError(f"{where}: upstream.status must be one of {', '.join(STATUSES)}")
+        if not dev.everywhere:
+            dev.region_fn()  # fail at load time, with the entry's name, not in the middle of a search
+        dev.behaves_fn()
+        out.append(dev)
     return out
 
 

@@ -34,12 +34,10 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from importlib import metadata
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-
+from . import runner
 from .env import pin_threads
 from .impls import installed, load
-from .impls.interface import Backend, Unsupported
+from .impls.interface import Backend
 from .properties import all_properties
 from .properties.harness import Impl, Property
 
@@ -84,9 +82,6 @@ def _compile_counter(backend: Backend) -> _CompileCounter | None:
     return counter
 
 
-_SETTINGS = dict(derandomize=True, database=None, deadline=None, phases=(Phase.explicit, Phase.generate),
-                 report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
-
 
 def _recording(backend: Backend, calls: list) -> Backend:
     def wrap(op, fn):
@@ -100,27 +95,9 @@ def _recording(backend: Backend, calls: list) -> Backend:
 
 
 def _run(prop: Property, impl: Impl, examples: int, *, check: bool = True) -> tuple[int, float, str]:
-    count = 0
-    strategy = prop.cases(impl.dtype)
-
-    @settings(max_examples=examples, **_SETTINGS)
-    @given(data=st.data())
-    def run(data: st.DataObject) -> None:
-        nonlocal count
-        count += 1
-        case = data.draw(strategy)
-        if check:
-            prop.check(impl, case)
-
     t0 = time.perf_counter()
-    try:
-        run()
-        outcome = "pass"
-    except Unsupported:
-        outcome = "skip"
-    except Exception:
-        outcome = "fail"
-    return count, time.perf_counter() - t0, outcome
+    outcome = runner.run(prop, impl, examples, check=check)
+    return outcome.examples, time.perf_counter() - t0, outcome.status
 
 
 def bench_property(prop: Property, backend: Backend, dtype: str, examples: int, repeat: int = 3,

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-
+from . import runner
 from .impls import load
-from .impls.interface import Unsupported
 from .mutants import all_mutants
 from .properties import all_properties
-from .properties.harness import Impl, Property
+from .properties.harness import Impl
 
 DTYPES = ("float64", "float32", "float16")
 
@@ -34,27 +31,6 @@ class Kill:
     message: str | None       # first line of the failure
 
 
-def _first_failure(prop: Property, impl: Impl, max_examples: int) -> tuple[int, str] | None:
-    count = 0
-
-    @settings(max_examples=max_examples, derandomize=True, database=None, deadline=None,
-              phases=(Phase.explicit, Phase.generate), report_multiple_bugs=False,
-              suppress_health_check=list(HealthCheck))
-    @given(data=st.data())
-    def run(data: st.DataObject) -> None:
-        nonlocal count
-        count += 1
-        prop.check(impl, data.draw(prop.cases(impl.dtype)))
-
-    try:
-        run()
-    except Unsupported:
-        return None
-    except Exception as e:  # an assertion, or the mutant crashing (NaN checks, shape errors): both kill it
-        return count, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]
-    return None
-
-
 def kill(name: str, *, max_examples: int = 100) -> Kill:
     """Run mutant `name` against the properties that use its operations until one fails."""
     m = all_mutants()[name]
@@ -64,9 +40,9 @@ def kill(name: str, *, max_examples: int = 100) -> Kill:
         for prop in props:
             if (prop.dtypes is not None and dtype not in prop.dtypes) or dtype not in backend.dtypes:
                 continue
-            hit = _first_failure(prop, Impl(backend, "cpu", dtype), max_examples)
-            if hit is not None:
-                return Kill(name, m.family, m.description, prop.name, dtype, hit[0], hit[1])
+            outcome = runner.run(prop, Impl(backend, "cpu", dtype), max_examples)
+            if outcome.status == "fail":
+                return Kill(name, m.family, m.description, prop.name, dtype, outcome.examples, outcome.message)
     return Kill(name, m.family, m.description, None, None, None, None)
 
 

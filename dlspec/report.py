@@ -17,7 +17,10 @@ Schema (SCHEMA = "dlspec-report/1"); a change of meaning bumps the number:
            error budget used; > 1 fails), "errors_eps": {op: float},
            "reason": str | null (skip reason, deviation reason, or the failure's first line),
            "counterexample": str | null (the minimal Case), "reproduce": str | null (@reproduce_failure line),
-           "replay": str | null (the command that replays it), "deviation": {catalogue entry} | null,
+           "replay": str | null (the command that replays it), "deviation": {catalogue entry} | null (the first
+           of "deviations": every entry covering the item whose examples reproduced, each with its "region_text"),
+           "checked": {"spec": int, "behaviour": {entry id: int}, "region": {entry id: int}} | null (cases checked
+           against the spec, against an entry's documented behaviour, and counted unchecked inside its region),
            "nodeid": str, "seconds": float | null (the test call's wall time, Hypothesis' search included)}],
    "mutants": [{"mutant": str, "family": str, "description": str, "killed_by": str | null (the property, or
            null if it survived), "dtype": str | null, "examples": int | null, "message": str | null}]
@@ -113,6 +116,15 @@ def _cell_text(r: dict[str, Any]) -> str:
     return f"{r['outcome']} {err_s}".strip()
 
 
+def checked_text(r: dict[str, Any]) -> str:
+    """Where an item's cases were checked: 'spec 100, behaviour 12 (id), in region 30 (id)'."""
+    c = r.get("checked") or {}
+    parts = [f"spec {c.get('spec', 0)}"] if c else []
+    for kind, label in (("behaviour", "against the documented behaviour"), ("region", "unchecked in region")):
+        parts += [f"{label} {n} ({i})" for i, n in (c.get(kind) or {}).items()]
+    return ", ".join(parts)
+
+
 def _counts(results: list[dict[str, Any]]) -> dict[str, int]:
     counts = dict.fromkeys(OUTCOMES, 0)
     for r in results:
@@ -148,6 +160,8 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", f"## {title}", ""]
         for r in rows:
             lines.append(f"- **{r['property']}** on `{r['implementation']}`: {r.get('reason') or ''}")
+            if r.get("checked"):
+                lines.append(f"  - cases checked: {checked_text(r)}")
             if r.get("counterexample"):
                 lines.append(f"  - counterexample: `{r['counterexample']}`")
             if r.get("replay"):
@@ -209,7 +223,7 @@ def html_page(report: dict[str, Any]) -> str:
                     continue
                 tip = r.get("reason") or ""
                 if r.get("examples") is not None:
-                    tip = f"{r['examples']} examples. {tip}"
+                    tip = f"{r['examples']} examples ({checked_text(r)}). {tip}"
                 anchor = ""
                 if r["outcome"] in ("fail", "deviation"):
                     ref = f"d{len(details)}"
@@ -258,7 +272,10 @@ def _detail(ref: str, r: dict[str, Any]) -> str:
     dev = r.get("deviation")
     if dev:
         parts.append(f"<p><b>{_esc(dev['id'])}</b> ({_esc(dev['api'])}, observed with {_esc(dev['observed'])}).<br>"
-                     f"Spec: {_esc(dev['spec'])}<br>Behaviour: {_esc(dev['behaviour'])}</p>")
+                     f"Spec: {_esc(dev['spec'])}<br>Behaviour: {_esc(dev['behaviour'])}<br>"
+                     f"Region: {_esc(dev.get('region_text', ''))}</p>")
+    if r.get("checked"):
+        parts.append(f"<p>Cases checked: {_esc(checked_text(r))}</p>")
     for label, key in (("Minimal counterexample", "counterexample"), ("Reproduce", "reproduce"),
                        ("Replay", "replay")):
         if r.get(key):

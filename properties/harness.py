@@ -52,11 +52,18 @@ class Case:
 
 @dataclass
 class Stats:
-    """What one test item observed, for the report: examples run and the largest error per operation."""
+    """What one test item observed, for the report: examples drawn, where each was checked (against the spec,
+    against a catalogued behaviour, or counted inside a catalogued region without one), the largest error per
+    operation, and the last case drawn (after a failure, Hypothesis' minimal counterexample)."""
 
     examples: int = 0
     err_eps: dict[str, float] = field(default_factory=dict)
     used: dict[str, float] = field(default_factory=dict)
+    spec: int = 0
+    behaviour: dict[str, int] = field(default_factory=dict)  # deviation id -> cases checked against its behaviour
+    region: dict[str, int] = field(default_factory=dict)     # deviation id -> cases counted in its region, unchecked
+    confirmed: list[str] = field(default_factory=list)       # deviation ids whose catalogued examples reproduced
+    last_case: Any = None
 
     def record(self, op: str, err_eps: float, used: float) -> None:
         self.err_eps[op] = max(self.err_eps.get(op, 0.0), err_eps)
@@ -70,10 +77,11 @@ class Impl:
     (integer outputs as int64), so properties compare in float64. `impl.raw(...)` keeps the backend's dtypes.
     """
 
-    def __init__(self, backend: Backend, device: str, dtype: str) -> None:
+    def __init__(self, backend: Backend, device: str, dtype: str, deviations: tuple[Any, ...] = ()) -> None:
         self.backend = backend
         self.device = device
         self.dtype = dtype
+        self.deviations = deviations  # the catalogue entries (dlspec.deviations.Deviation) covering this item
         self.stats = Stats()
 
     @property

@@ -6,7 +6,7 @@ import pytest
 
 from dlspec import report as rep
 from dlspec.cli import _COST, _groups
-from dlspec.pytest_plugin import _shard, in_shard
+from dlspec.pytest_plugin import in_shard, parse_shard
 
 
 def test_backend_groups_cover_every_backend_once_and_balance_the_measured_load():
@@ -42,7 +42,7 @@ def test_shards_partition_the_items_and_bad_shards_are_usage_errors():
         owners = [[k for k in range(n) if in_shard(i, k, n)] for i in ids]
         assert all(len(o) == 1 for o in owners)
         assert n == 1 or len({o[0] for o in owners}) > 1  # not everything in one shard
-    assert _shard("2/5") == (2, 5)
+    assert parse_shard("2/5") == (2, 5)
     for bad in ("5/5", "-1/3", "a/b", "3"):
         with pytest.raises(pytest.UsageError, match="--shard"):
-            _shard(bad)
+            parse_shard(bad)
