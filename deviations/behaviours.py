@@ -11,11 +11,40 @@ from __future__ import annotations
 import numpy as np
 
 from ..properties.assertions import assert_close, assert_equal
-from ..properties.batch_norm import running_stats_bounds
+from ..properties.batch_norm import absolute, running_stats_bounds
 from ..properties.cross_entropy import grad_bound
 from ..spec import batch_norm as BN
 from ..spec import cross_entropy as CE
 from ..spec import softmax as SM
+
+
+def _biased_update(prop, impl, case, one_pass: bool) -> None:
+    __tracebackhide__ = True
+    decays = (0.0, 1.0) if prop.name == "batch_norm_running_variance_update_uses_m_over_m_minus_1" else (case.decay,)
+    x = np.asarray(case.x, dtype=np.float64)
+    ax = case.axis % x.ndim
+    red = tuple(a for a in range(x.ndim) if a != ax)
+    m = x.size // x.shape[ax]
+    for decay in decays:
+        got = impl("batch_norm_running_stats", case.x, case.running_mean, case.running_var, decay=decay,
+                   axis=case.axis)
+        if decay == 1.0:
+            assert_equal("batch_norm_running_stats", got[1], case.running_var, impl=impl, what="new_var (decay = 1)")
+            continue
+        new_mean, _ = BN.batch_norm_running_stats(case.x, case.running_mean, case.running_var, decay=decay,
+                                                  axis=case.axis)
+        _, var = BN.batch_statistics(case.x, axis=case.axis)
+        biased = decay * np.asarray(case.running_var, dtype=np.float64) + (1 - decay) * np.reshape(var, -1)
+        b_mean, b_var = running_stats_bounds(case.x, case.running_mean, case.running_var, decay, case.axis,
+                                             impl.dtype)
+        if one_pass:
+            # E[x²] − E[x]²: a sum of m squares (m roundings of terms up to mean(x²)), the square of the mean (3)
+            # and the difference (1): ε(m + 4)·mean(x²) on σ²_B, scaled by (1 − decay) in the update
+            extra = (1 - decay) * (m + 4) * (x**2).mean(axis=red)
+            b_var = absolute(np.abs(np.asarray(b_var.scale)) * np.asarray(b_var.budget) + extra,
+                             f"{b_var.derivation} + (1−decay)(m + 4)·mean(x²) (one-pass σ²_B)")
+        for name, g, w, b in zip(("new_mean", "new_var (biased σ²_B)"), got, (new_mean, biased), (b_mean, b_var)):
+            assert_close("batch_norm_running_stats", g, w, b, impl=impl, what=name)
 
 
 def biased_running_variance(prop, impl, case) -> None:
@@ -24,20 +53,14 @@ def biased_running_variance(prop, impl, case) -> None:
     batch_norm_running_variance_update_uses_m_over_m_minus_1) and its error model (the biased observation is
     below the unbiased one, so the spec's bound covers it)."""
     __tracebackhide__ = True
-    decays = (0.0, 1.0) if prop.name == "batch_norm_running_variance_update_uses_m_over_m_minus_1" else (case.decay,)
-    for decay in decays:
-        got = impl("batch_norm_running_stats", case.x, case.running_mean, case.running_var, decay=decay,
-                   axis=case.axis)
-        new_mean, _ = BN.batch_norm_running_stats(case.x, case.running_mean, case.running_var, decay=decay,
-                                                  axis=case.axis)
-        _, var = BN.batch_statistics(case.x, axis=case.axis)
-        biased = decay * np.asarray(case.running_var, dtype=np.float64) + (1 - decay) * np.reshape(var, -1)
-        bounds = running_stats_bounds(case.x, case.running_mean, case.running_var, decay, case.axis, impl.dtype)
-        if decay == 1.0:
-            assert_equal("batch_norm_running_stats", got[1], case.running_var, impl=impl, what="new_var (decay = 1)")
-            continue
-        for name, g, w, b in zip(("new_mean", "new_var (biased σ²_B)"), got, (new_mean, biased), bounds):
-            assert_close("batch_norm_running_stats", g, w, b, impl=impl, what=name)
+    _biased_update(prop, impl, case, one_pass=False)
+
+
+def biased_one_pass_running_variance(prop, impl, case) -> None:
+    """As biased_running_variance, with σ²_B computed in one pass, E[x²] − E[x]² (Flax's default
+    use_fast_variance=True): the allowance adds that algorithm's rounding, ε(m + 4)·mean(x²)·(1 − decay)."""
+    __tracebackhide__ = True
+    _biased_update(prop, impl, case, one_pass=True)
 
 
 def gradient_is_softmax_minus_labels(prop, impl, case) -> None:

@@ -137,15 +137,16 @@ def test_every_named_behaviour_exists():
             assert callable(getattr(behaviours, e["behaves"], None)), f"{e['id']}: no behaviour {e['behaves']!r}"
 
 
+@pytest.mark.parametrize("behaviour", ["biased_running_variance", "biased_one_pass_running_variance"])
 @pytest.mark.parametrize("prop", ["batch_norm_running_stats_match_spec",
                                   "batch_norm_running_variance_update_uses_m_over_m_minus_1"])
-def test_biased_running_variance(prop):
+def test_biased_running_variance(prop, behaviour):
     case = Case.from_example({"x": [[0.0, 1.0], [1.0, 3.0], [2.5, -1.0]], "running_mean": [0.5, -0.5],
                               "running_var": [1.0, 2.0], "decay": 0.75, "axis": 1})
-    behaviours.biased_running_variance(PROPS[prop], _impl("mutant:batch-norm-biased-running-variance", "float64"),
-                                       case)
+    check = getattr(behaviours, behaviour)
+    check(PROPS[prop], _impl("mutant:batch-norm-biased-running-variance", "float64"), case)
     with pytest.raises(AssertionError, match="biased"):
-        behaviours.biased_running_variance(PROPS[prop], _impl("numpy", "float64"), case)
+        check(PROPS[prop], _impl("numpy", "float64"), case)
 
 
 @pytest.mark.parametrize("prop", ["softmax_cross_entropy_grad_of_unnormalised_labels_matches_spec",
