@@ -201,23 +201,45 @@ def _per_sample_losses(case) -> np.ndarray:
     return SG.sigmoid_cross_entropy(case.logits, case.labels, reduction="none", label_smoothing=alpha)
 
 
+def _mean_sum(case) -> tuple[float, int]:
+    """Σ_n ξ_n of a 'mean' reduction, and its number of terms (0, 0 for another reduction)."""
+    if getattr(case, "reduction", None) != "mean":
+        return 0.0, 0
+    losses = np.asarray(_per_sample_losses(case), dtype=np.float64)
+    return float(losses.sum()), losses.size
+
+
+def _smoothing_sum(case) -> tuple[float, int]:
+    """The largest smoothing-term sum Σ|log ζ_c| the framework accumulates: per row for reduction 'none', over
+    the whole batch for 'sum' and 'mean' (torch sums it before the reduction), and its number of terms."""
+    if float(getattr(case, "label_smoothing", 0.0)) <= 0:
+        return 0.0, 0
+    logp = np.abs(SM.log_softmax(np.asarray(case.logits, dtype=np.float64), axis=-1))
+    if getattr(case, "reduction", None) == "none":
+        return float(logp.sum(axis=-1).max()), logp.shape[-1]
+    return float(logp.sum()), logp.size
+
+
+def sum_overflow(total: float, terms: int, dtype: str) -> tuple[bool, bool]:
+    """(possible, certain): a sum of `terms` non-negative terms with exact value `total`, accumulated in the
+    dtype, may overflow when total·(1 + terms·ε) > max (the partial sums' rounding can carry it over) and must
+    when total·(1 − terms·ε) > max + ulp(max)/2 (the rounding threshold to inf)."""
+    e, big = eps(dtype), max_value(dtype)
+    return total * (1 + terms * e) > big, total * (1 - terms * e) > big * (1 + e / 4)
+
+
 def mean_of_losses_overflows(case, dtype: str) -> bool:
     """reduction 'mean' where the sum of the per-sample losses, Σ_n ξ_n (each >= 0, so every partial sum is
-    below it), reaches the dtype's largest value within its rounding (1 + n·ε): a mean accumulated in the
-    dtype overflows to inf before the division by N, though the mean itself is representable."""
-    if getattr(case, "reduction", None) != "mean":
-        return False
-    losses = np.asarray(_per_sample_losses(case), dtype=np.float64)
-    return bool(losses.sum() * (1 + losses.size * eps(dtype)) > max_value(dtype))
+    below it), may reach the dtype's largest value, Σ_n ξ_n·(1 + n·ε) > max: a mean accumulated in the dtype
+    overflows to inf before the division by N, though the mean itself is representable."""
+    return sum_overflow(*_mean_sum(case), dtype)[0]
 
 
 def smoothing_sum_overflows(case, dtype: str) -> bool:
-    """label smoothing α > 0 with a row whose Σ_c |log ζ(z)_c| (the smoothing term's sum, before its scaling
-    by α/C) exceeds the dtype's largest value: summed in the dtype, it overflows to inf."""
-    if float(getattr(case, "label_smoothing", 0.0)) <= 0:
-        return False
-    logp = SM.log_softmax(np.asarray(case.logits, dtype=np.float64), axis=-1)
-    return bool(np.any(np.abs(logp).sum(axis=-1) > max_value(dtype)))
+    """label smoothing α > 0 where the smoothing term's sum Σ|log ζ(z)_c| (per row for reduction 'none', over
+    the whole batch for 'sum' and 'mean', before its scaling by α/C) may exceed the dtype's largest value,
+    Σ·(1 + k·ε) > max for k terms: summed in the dtype, it overflows to inf."""
+    return sum_overflow(*_smoothing_sum(case), dtype)[0]
 
 
 KERAS_EPSILON = 1e-7  # keras.config.epsilon(): the clip of KLDivergence's y_true and y_pred

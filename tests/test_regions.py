@@ -114,6 +114,20 @@ def test_each_region_is_false_on_a_near_case_outside_it(region):
         assert not getattr(regions, region)(Case.from_example(fields), dtype), f"{region} holds on {fields}"
 
 
+def test_torchs_smoothing_sum_runs_over_the_batch_except_for_reduction_none():
+    rows = {"logits": [[9992.0, -30000.0, 10008.0, 9992.0], [10008.0, 10000.0, 10016.0, 30000.0]],
+            "labels": [[0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]], "classes": [3, 2], "label_smoothing": 1.0}
+    assert regions.smoothing_sum_overflows(Case.from_example({**rows, "reduction": "sum"}), "float16")
+    assert not regions.smoothing_sum_overflows(Case.from_example({**rows, "reduction": "none"}), "float16")
+
+
+def test_an_overflow_is_certain_only_past_the_rounding_band():
+    big = float(np.finfo(np.float16).max)
+    assert regions.sum_overflow(1.01 * big, 2, "float16") == (True, True)
+    assert regions.sum_overflow(big, 2, "float16") == (True, False)
+    assert regions.sum_overflow(0.99 * big, 2, "float16") == (False, False)
+
+
 def test_each_region_predicate_has_a_derivation_in_its_docstring():
     for e in ENTRIES:
         doc = getattr(regions, e["region"]).__doc__ or ""
