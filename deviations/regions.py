@@ -113,13 +113,15 @@ def one_value_statistics(case, dtype: str) -> bool:
     return x.ndim >= 2 and int(np.prod(x.shape[2:])) == 1
 
 
-def folded_affine_exceeds_the_cap(case, dtype: str) -> bool:
+def folded_affine_exceeds_the_cap(case, dtype: str, compute: str | None = None) -> bool:
     """A normalisation group whose largest magnitude M is beyond 1/(2ε) standard deviations, 2ε·M/s > 1
     (s = √(σ² + ε_reg)): a near-constant group of large values. The folded form x·(γ/s) + (β − μγ/s), and a
     mean rounded before the subtraction, err by ε(|x_i| + |μ|)/s <= 2εM/s in x̂; the norms model charges that
     to first order, capped at 2|x̂_i| + 1, so only here can those algorithms leave the model (x̂ ≠ 0 for a
-    constant group)."""
-    return _any_group(case, dtype, lambda gr: 2 * eps(dtype) * gr.M / gr.s > 1)
+    constant group). ε is the precision the kernel computes in: `compute` (float32 for half inputs) where
+    finer than the dtype's."""
+    e = min(eps(dtype), eps(compute)) if compute else eps(dtype)
+    return _any_group(case, dtype, lambda gr: 2 * e * gr.M / gr.s > 1)
 
 
 def one_pass_variance_cancels(case, dtype: str) -> bool:
