@@ -128,11 +128,14 @@ def one_pass_variance_cancels(case, dtype: str) -> bool:
     """A normalisation group where the one-pass variance E[x²] − E[x]² can leave the model: its rounding,
     ε(n + 2)M² (n + 2 roundings of terms up to M²), moves x̂_i by |x̂_i|·ε(n + 2)M²/(2s²), which exceeds the
     model's budget_i for x̂ (properties/norms.py; two-pass or Welford) once M/s is more than a few — for
-    data offset from zero by a few standard deviations, |μ| ≫ σ."""
+    data offset from zero by a few standard deviations, |μ| ≫ σ; or where the model caps the mean's rounding
+    (ε(n + 2)M/s beyond 2|x̂_i| + 1, near-constant groups of large values): the cap holds for a two-pass
+    variance, which grows by the mean's error δ², not for a one-pass one, which does not see δ."""
 
     def test(gr: _Groups) -> np.ndarray:
         one_pass = np.abs(gr.x_hat) * (gr.n + 2) * gr.M**2 / (2 * gr.s**2)
-        return one_pass > gr.budget()
+        capped = gr.e * (gr.n + 2) * gr.M / gr.s > 2 * np.abs(gr.x_hat) + 1
+        return (one_pass > gr.budget()) | capped
 
     return _any_group(case, dtype, test)
 
