@@ -18,6 +18,7 @@ import numpy as np
 
 from ..dtypes import eps, max_value, tiny
 from ..properties.norms import _Groups
+from ..properties.tolerance import LIBM
 from ..spec import cross_entropy as CE
 from ..spec import sigmoid as SG
 from ..spec import softmax as SM
@@ -126,17 +127,18 @@ def folded_affine_exceeds_the_cap(case, dtype: str, compute: str | None = None) 
 
 def one_pass_variance_cancels(case, dtype: str) -> bool:
     """A normalisation group where the one-pass variance E[x²] − E[x]² can leave the model: its rounding,
-    ε(n + 2)M² (n + 2 roundings of terms up to M²), moves x̂_i by |x̂_i|·ε(n + 2)M²/(2s²), which exceeds the
-    model's budget_i for x̂ (properties/norms.py; two-pass or Welford) once M/s is more than a few — for
-    data offset from zero by a few standard deviations, |μ| ≫ σ; or where the model caps the mean's rounding
-    (ε(n + 2)M/s beyond 2|x̂_i| + 1, near-constant groups of large values): the cap holds for a two-pass
-    variance, which grows by the mean's error δ², not for a one-pass one, which does not see δ; or where the
-    squares overflow, M² > max (|x| > 256 in float16), for a one-pass variance computed in the dtype."""
+    ε(n + 2)M² (n + 2 roundings of terms up to M²), is a relative error ε(n + 2)M²/(2s²) of s, which every
+    output carries (x̂ = d/s, and the backward's 1/s), beyond the model's relative allowance for s,
+    ε(ρ + LIBM + 4) (properties/norms.py; two-pass or Welford) once M/s is more than a few — for data offset
+    from zero by a few standard deviations, |μ| ≫ σ; or where the model caps the mean's rounding (ε(n + 2)M/s
+    beyond 2|x̂_i| + 1, near-constant groups of large values): the cap holds for a two-pass variance, which
+    grows by the mean's error δ², not for a one-pass one, which does not see δ; or where the squares overflow,
+    M² > max (|x| > 256 in float16), for a one-pass variance computed in the dtype."""
 
     def test(gr: _Groups) -> np.ndarray:
-        one_pass = np.abs(gr.x_hat) * (gr.n + 2) * gr.M**2 / (2 * gr.s**2)
+        one_pass = (gr.n + 2) * gr.M**2 / (2 * gr.s**2)
         capped = gr.e * (gr.n + 2) * gr.M / gr.s > 2 * np.abs(gr.x_hat) + 1
-        return (one_pass > gr.budget()) | capped | (gr.M**2 > max_value(dtype))
+        return (one_pass > gr.rho() + LIBM + 4) | capped | (gr.M**2 > max_value(dtype))
 
     return _any_group(case, dtype, test)
 
