@@ -91,12 +91,13 @@ def _loss(prop, impl, case) -> np.ndarray:
 
 
 def loss_overflows_to_inf(prop, impl, case) -> None:
-    """The loss is +inf where a sum the framework accumulates in the dtype (the mean's Σ_n ξ_n, the smoothing
-    term's Σ log ζ_c) must overflow before it is scaled back into range (regions.sum_overflow's `certain`); in the
-    band where it only may (the partial sums' rounding decides), either +inf or the spec's answer."""
+    """The loss is +inf (or NaN, where the overflowed sum meets another infinity) where a sum the framework
+    accumulates in the dtype (the mean's Σ_n ξ_n, the smoothing term's Σ log ζ_c) must overflow before it is
+    scaled back into range (regions.sum_overflow's `certain`); in the band where it only may (the partial sums'
+    rounding decides), either that or the spec's answer."""
     __tracebackhide__ = True
     got = np.asarray(_loss(prop, impl, case))
-    if np.isposinf(got).any():
+    if np.isposinf(got).any() or np.isnan(got).any():  # NaN: the overflowed sum met another infinity
         return
     sums = (regions._mean_sum(case), regions._smoothing_sum(case))
     if any(regions.sum_overflow(total, terms, impl.dtype)[1] for total, terms in sums):
