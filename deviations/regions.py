@@ -301,3 +301,21 @@ def dilated_convolution(case, dtype: str) -> bool:
     """A dilated convolution (a dilation > 1 along either axis): taps spaced d apart (the region of an API
     that has no kernel for it)."""
     return any(int(d) > 1 for d in np.atleast_1d(getattr(case, "dilation", 1)))
+
+
+# Regions found by each family's reach work (issue 10), kept in one module per family and named here, where the
+# catalogue resolves `region = "…"`.
+
+from .regions_conv_pool import avg_pool_long_window_low_precision  # noqa: E402, F401
+from .regions_kl_iou import torch_normal_kl_variance_ratio_below_tiny  # noqa: E402, F401
+from .regions_norms_bn import (  # noqa: E402, F401
+    half_inverse_std_overflows,
+    half_mean_of_squares_overflows,
+    half_variance_and_eps_round_to_zero,
+    one_pass_variance_cancels_in_slices,
+)
+from .regions_softmax_ce import (  # noqa: E402, F401
+    float16_loss_sum_overflows,
+    float16_softmax_normaliser_reaches_256,
+    rounded_log_sum_exp_exceeds_budget,
+)

@@ -104,7 +104,7 @@ def half_mean_of_squares_overflows(case, dtype: str) -> bool:
     return False
 
 
-def one_pass_variance_cancels(case, dtype: str) -> bool:
+def one_pass_variance_cancels_in_slices(case, dtype: str) -> bool:
     """A standardized slice whose one-pass error bound u·n·κ² (κ² = mean x²/σ²) exceeds 4 times the two-pass /
     Welford allowance u(n + 3)(1 + max|x|/σ) of the error model (properties/_normalisation.py).
 
