@@ -262,11 +262,13 @@ def probability_below_keras_epsilon(case, dtype: str) -> bool:
 
 
 def gradient_quotient_overflows(case, dtype: str) -> bool:
-    """Some p_i > 0 with p_i/q_i² beyond the dtype's largest value: autodiff through log(p/q) forms
-    (−p/q)/q before a factor q cancels, and that intermediate overflows to ±inf although dq_i = −p_i/q_i fits."""
+    """Some p_i > 0 with p_i/q_i² or q_i/p_i beyond the dtype's largest value: autodiff through log(p/q) forms
+    (−p/q)/q and 1/(p/q) before they cancel to −p/q, and either intermediate overflows to ±inf although
+    dq_i = −p_i/q_i fits (float16: p = 0.5, q = 2^-9; or a subnormal p = 2.7e-6 under q = 0.4)."""
     p, q = np.asarray(case.p, dtype=np.float64), np.asarray(case.q, dtype=np.float64)
+    big = max_value(dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return bool(np.any((p > 0) & (p / q**2 > max_value(dtype))))
+        return bool(np.any((p > 0) & ((p / q**2 > big) | (q / p > big))))
 
 
 def p_and_q_both_zero(case, dtype: str) -> bool:
