@@ -26,6 +26,8 @@ upstream = { status = "issue", ref = "https://…", title = "…", note = "…" 
 property = "batch_norm_running_stats_matches_spec"   #   `example = { … }` is still accepted
 dtypes = ["float32"]           # optional: the dtypes / backend glob this example reproduces on
 backend = "tensorflow:keras"   # optional
+match = "regex"                # optional: this example's failure message (default: the entry's)
+was = "old-id"                 # optional, free text: provenance (an earlier entry's id)
 case = { x = [[…]], … }        # the minimal Case (lists become arrays)
 ```
 
@@ -40,6 +42,9 @@ How an item that an entry covers is audited (dlspec/testing.py, dlspec/pytest_pl
                                    budget (Hypothesis draws another), so every item checks as many cases as the
                                    profile asks for — unless its region is "everywhere", where the search is skipped
                                    and `region_doc` must say why.
+A region predicate reads what it needs from the case's fields (the grouping from `groups`/`axis`/γ's shape, the
+reduction, …) and is false for a case that lacks them, so one region serves every property of an entry. A case in
+several entries' regions is routed by the first entry (in catalogue order) whose region holds it.
 An entry with no `region` is the whole input space of the items it covers (as "everywhere"); the shipped catalogue
 gives every entry a region (tests/test_catalogue.py).
 """
@@ -83,6 +88,7 @@ class Example:
     property: str | None = None
     dtypes: tuple[str, ...] | None = None
     backend: str | None = None
+    match: str | None = None   # this example's failure message (default: the entry's `match`)
 
     def applies(self, backend: str, prop: str, dtype: str) -> bool:
         return ((self.property is None or self.property == prop)
@@ -165,11 +171,13 @@ class Deviation:
     def has_behaviour(self) -> bool:
         return self.behaves is not None or self.raises is not None
 
-    def is_documented_failure(self, e: BaseException) -> bool:
-        """Whether exception `e` is the documented one: the property's assertion or the `raises` class, and `match`."""
+    def is_documented_failure(self, e: BaseException, match: str | None = None) -> bool:
+        """Whether exception `e` is the documented one: the property's assertion or the `raises` class, and the
+        `match` regex (an example's own, else the entry's)."""
         documented = isinstance(e, AssertionError) or (
             self.raises is not None and any(c.__name__ == self.raises for c in type(e).__mro__))
-        return documented and (self.match is None or re.search(self.match, f"{type(e).__name__}: {e}") is not None)
+        pattern = match or self.match
+        return documented and (pattern is None or re.search(pattern, f"{type(e).__name__}: {e}") is not None)
 
     def as_record(self) -> dict[str, Any]:
         """The entry as the report shows it."""
@@ -197,7 +205,8 @@ def _examples(entry: dict[str, Any], where: str) -> tuple[Example, ...]:
         if "case" not in ex:
             raise CatalogueError(f"{where}: examples[{i}] lacks case")
         out.append(Example(case=ex["case"], property=ex.get("property"),
-                           dtypes=tuple(ex["dtypes"]) if "dtypes" in ex else None, backend=ex.get("backend")))
+                           dtypes=tuple(ex["dtypes"]) if "dtypes" in ex else None, backend=ex.get("backend"),
+                           match=ex.get("match")))
     if not out:
         raise CatalogueError(f"{where} lacks example (or examples)")
     return tuple(out)

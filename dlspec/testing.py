@@ -72,8 +72,9 @@ def replay_examples(prop: Property, impl: Impl) -> bool:
             except Unsupported:
                 raise
             except Exception as e:
-                if not entry.is_documented_failure(e):
-                    detail = f" (expected /{entry.match}/)" if entry.match else ""
+                if not entry.is_documented_failure(e, example.match):
+                    pattern = example.match or entry.match
+                    detail = f" (expected /{pattern}/)" if pattern else ""
                     raise AssertionError(f"deviation {entry.id}: its example failed, but not as documented{detail}: "
                                          f"{type(e).__name__}: {e}") from e
             else:
