@@ -253,7 +253,11 @@ def _conv_cases(dtype: str, geometries: str = "plain", *, with_dy: bool = False,
     @st.composite
     def build(draw: st.DrawFn) -> Case:
         common, rare = GEOMETRY_LISTS[geometries]
-        g = draw(rare_buckets(common, rare) if rare and not smooth else shapes(common), label="geometry")
+        # The backward's rare buckets come once in 4: dw sums N·H_out·W_out terms, and a low-precision accumulator
+        # shows only on the long planes (a float16 running sum for dw died after 43 examples at about this rate).
+        one_in = 4 if with_dy else 8
+        g = draw(rare_buckets(common, rare, one_in=one_in) if rare and not smooth else shapes(common),
+                 label="geometry")
         fields = _draw_arrays(draw, g, dtype, bias=bias, smooth=smooth, reach_max=not smooth and not with_dy)
         if with_dy:
             out = S.conv2d_output_shape(g.x_shape, g.w_shape, stride=g.stride, padding=g.padding,
