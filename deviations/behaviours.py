@@ -90,7 +90,7 @@ def _loss(prop, impl, case) -> np.ndarray:
     return impl(op, case.logits, case.labels, **kw)
 
 
-def loss_overflows_to_inf(prop, impl, case) -> None:
+def _overflows_to_inf(prop, impl, case, sums) -> None:
     """The loss is +inf (or NaN, where the overflowed sum meets another infinity) where a sum the framework
     accumulates in the dtype (the mean's Σ_n ξ_n, the smoothing term's Σ log ζ_c) must overflow before it is
     scaled back into range (regions.sum_overflow's `certain`); in the band where it only may (the partial sums'
@@ -99,8 +99,21 @@ def loss_overflows_to_inf(prop, impl, case) -> None:
     got = np.asarray(_loss(prop, impl, case))
     if np.isposinf(got).any() or np.isnan(got).any():  # NaN: the overflowed sum met another infinity
         return
-    sums = (regions._mean_sum(case), regions._smoothing_sum(case))
     if any(regions.sum_overflow(total, terms, impl.dtype)[1] for total, terms in sums):
         raise AssertionError(f"loss={got.tolist()!r}, but should contain +inf (the documented float16 overflow) "
                              f"[{prop.ops[0]}({impl.id})]")
     prop.check(impl, case)  # the rounding band: no overflow, so the spec must hold
+
+
+def mean_overflows_to_inf(prop, impl, case) -> None:
+    """The loss is +inf (or NaN) where the 'mean' reduction's Σ_n ξ_n, accumulated in the dtype, must overflow
+    before the division by N; in the band where it only may, either that or the spec's answer."""
+    __tracebackhide__ = True
+    _overflows_to_inf(prop, impl, case, (regions._mean_sum(case),))
+
+
+def smoothing_sum_overflows_to_inf(prop, impl, case) -> None:
+    """The loss is +inf (or NaN) where a row's label-smoothing sum Σ_c |log ζ_c|, accumulated in the dtype, must
+    overflow before its scaling by α/C; in the band where it only may, either that or the spec's answer."""
+    __tracebackhide__ = True
+    _overflows_to_inf(prop, impl, case, (regions._smoothing_sum(case),))

@@ -10,14 +10,14 @@ from dlspec.properties.harness import Case
 
 
 def _examples(region: str):
-    rows = [d for d in load_catalogue() if d.extra.get("region") == region]
+    rows = [d for d in load_catalogue() if d.region == region]
     assert rows, f"no catalogue entry names region {region!r}"
     return rows
 
 
 def test_avg_pool_long_window_low_precision_holds_on_its_examples() -> None:
     for d in _examples("avg_pool_long_window_low_precision"):
-        case = Case(**{k: np.asarray(v) if isinstance(v, list) else v for k, v in d.example.items()})
+        case = Case(**{k: np.asarray(v) if isinstance(v, list) else v for k, v in d.examples[0].case.items()})
         for dtype in d.dtypes or ("float16", "bfloat16"):
             assert R.avg_pool_long_window_low_precision(case, dtype), (d.id, dtype)
 

@@ -22,7 +22,11 @@ CATALOGUE = Path(__file__).resolve().parent.parent / "deviations"
 def _entries(region: str) -> list[dict]:
     found = []
     for path in sorted(CATALOGUE.glob("*.toml")):
-        found += [e for e in tomllib.loads(path.read_text()).get("deviation", []) if e.get("region") == region]
+        for e in tomllib.loads(path.read_text()).get("deviation", []):
+            if e.get("region") != region:
+                continue
+            for ex in e.get("examples") or [{"case": e["example"]}]:  # one item per catalogued example
+                found.append({**e, "example": ex["case"], "dtypes": ex.get("dtypes", e.get("dtypes"))})
     return found
 
 
