@@ -204,8 +204,10 @@ def labels_do_not_sum_to_one(case, dtype: str) -> bool:
 
 def _per_sample_losses(case) -> np.ndarray:
     alpha = float(getattr(case, "label_smoothing", 0.0))
-    if getattr(case, "classes", None) is not None:
-        return CE.softmax_cross_entropy(case.logits, case.labels, reduction="none", label_smoothing=alpha)
+    if getattr(case, "classes", None) is not None:  # the class indices the sparse op takes, as one-hot labels
+        z = np.asarray(case.logits, dtype=np.float64)
+        labels = CE.one_hot(np.asarray(case.classes), z.shape[-1])
+        return CE.softmax_cross_entropy(z, labels, reduction="none", label_smoothing=alpha)
     return SG.sigmoid_cross_entropy(case.logits, case.labels, reduction="none", label_smoothing=alpha)
 
 

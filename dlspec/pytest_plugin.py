@@ -15,13 +15,19 @@ pin_threads()
 
 from .plugin import options  # noqa: E402  (after pin_threads)
 from .plugin.options import PROFILES, pytest_addoption, pytest_report_header  # noqa: E402
-from .plugin.params import ImplParam, impl, pytest_generate_tests, pytest_pyfunc_call  # noqa: E402
+from .plugin.params import (  # noqa: E402
+    ImplParam,
+    impl,
+    pytest_generate_tests,
+    pytest_pyfunc_call,
+    pytest_runtest_call,
+)
 from .plugin.results import Results, pytest_runtest_makereport, replay_command  # noqa: E402
 from .plugin.selection import in_shard, parse_shard, pytest_collection_modifyitems  # noqa: E402
 
 __all__ = ["PROFILES", "ImplParam", "impl", "in_shard", "parse_shard", "pytest_addoption",
            "pytest_collection_modifyitems", "pytest_configure", "pytest_generate_tests", "pytest_pyfunc_call",
-           "pytest_report_header", "pytest_runtest_makereport", "replay_command"]
+           "pytest_report_header", "pytest_runtest_call", "pytest_runtest_makereport", "replay_command"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
