@@ -323,3 +323,16 @@ from .regions_softmax_ce import (  # noqa: E402, F401
     float16_softmax_normaliser_reaches_256,
     rounded_log_sum_exp_exceeds_budget,
 )
+
+
+def class_index_not_representable(case, dtype: str) -> bool:
+    """Some class index that the dtype cannot hold exactly: above 2^11 = 2048 in float16 (an 11-bit
+    significand), above 2^8 = 256 in bfloat16 (8 bits), unless it happens to be a multiple of the spacing there.
+    An API that converts integer labels to the loss's float dtype rounds such an index to a neighbouring class."""
+    classes = getattr(case, "classes", None)
+    if classes is None or dtype not in ("float16", "bfloat16"):
+        return False
+    from ..dtypes import round_to
+
+    c = np.asarray(classes, dtype=np.float64)
+    return bool(np.any(round_to(c, dtype) != c))

@@ -109,6 +109,9 @@ NEAR = {
                                "padding": "valid", "ceil_mode": False, "count_include_pad": False}, "float16")],
     "grouped_convolution": [({"groups": 1}, "float32")],
     "dilated_convolution": [({"dilation": [1, 1]}, "float32")],
+    # 256 is exact in bfloat16 and 2048 in float16 (the last integers before the spacing grows); float32 holds all
+    "class_index_not_representable": [({"classes": [256]}, "bfloat16"), ({"classes": [2048]}, "float16"),
+                                      ({"classes": [3093]}, "float32")],
 }
 
 
