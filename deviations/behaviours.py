@@ -87,6 +87,8 @@ def _loss(prop, impl, case) -> np.ndarray:
     op = prop.ops[0]
     if op == "sparse_softmax_cross_entropy":
         return impl(op, case.logits, case.classes, **kw)
+    if op == "weighted_sparse_softmax_cross_entropy":
+        return impl(op, case.logits, case.classes, case.weight, ignore_index=case.ignore_index, **kw)
     return impl(op, case.logits, case.labels, **kw)
 
 
