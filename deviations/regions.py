@@ -70,10 +70,11 @@ def _groupings(case, x: np.ndarray, dtype: str) -> list[_Groups]:
 
 
 def _inputs(case) -> list[np.ndarray]:
-    """x, and the shifted input x + c of an invariance property (the property normalises both)."""
+    """x, and the shifted input x + c or the scaled input a·x of an invariance property (it normalises both)."""
     out = [np.asarray(case.x, dtype=np.float64)]
-    if getattr(case, "shifted", None) is not None:
-        out.append(np.asarray(case.shifted, dtype=np.float64))
+    for other in ("shifted", "scaled"):
+        if getattr(case, other, None) is not None:
+            out.append(np.asarray(getattr(case, other), dtype=np.float64))
     return out
 
 
@@ -175,10 +176,12 @@ def fused_affine_overflows(case, dtype: str) -> bool:
 def batch_variance_overflows(case, dtype: str) -> bool:
     """A channel whose batch variance σ²_B exceeds the dtype's largest value (for float16 a spread beyond
     ~2·256): cast to the dtype, σ²_B is inf and the normalisation is 0."""
-    x = np.asarray(case.x, dtype=np.float64)
-    ax = case.axis % x.ndim
-    red = tuple(a for a in range(x.ndim) if a != ax)
-    return bool(np.any(x.var(axis=red) > max_value(dtype)))
+    for x in _inputs(case):  # x, and the shifted or scaled x of an invariance property
+        ax = case.axis % x.ndim
+        red = tuple(a for a in range(x.ndim) if a != ax)
+        if np.any(x.var(axis=red) > max_value(dtype)):
+            return True
+    return False
 
 
 def constant_channel_at_the_smallest_normal(case, dtype: str) -> bool:
