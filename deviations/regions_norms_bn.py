@@ -30,9 +30,15 @@ def _groups(case, x: np.ndarray) -> np.ndarray:
 
 
 def _smallest_var_plus_eps(case, x: np.ndarray, eps: float) -> float:
-    g = _groups(case, x)
-    d = g - g[:, :1]  # shifted by the first value: exact for a constant group
-    return float(np.min(((d - d.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)) + eps)
+    groupings = [_groups(case, x)]
+    if "groups" in case.fields() and np.ndim(x) >= 3:
+        # the group-norm properties also compare with instance norm (G = C): each (sample, channel) is a group too
+        groupings.append(np.asarray(x, dtype=np.float64).reshape(x.shape[0] * x.shape[1], -1))
+    smallest = np.inf
+    for g in groupings:
+        d = g - g[:, :1]  # shifted by the first value: exact for a constant group
+        smallest = min(smallest, float(np.min(((d - d.mean(axis=1, keepdims=True)) ** 2).mean(axis=1))))
+    return smallest + eps
 
 
 def half_inverse_std_overflows(case, dtype: str) -> bool:
@@ -114,14 +120,18 @@ def one_pass_variance_cancels_in_slices(case, dtype: str) -> bool:
     does not depend on u.
     """
     axes = case.axis if isinstance(case.axis, (tuple, list, np.ndarray)) else (case.axis,)
-    x = np.asarray(case.x, dtype=np.float64)
-    red = tuple(int(a) % x.ndim for a in np.asarray(axes).reshape(-1))
-    n = int(np.prod([x.shape[a] for a in red]))
-    mu = x.mean(axis=red, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=red)
-    mean_sq = (x**2).mean(axis=red)
-    big = np.abs(x).max(axis=red)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        one_pass = n * mean_sq
-        accepted = (n + 3) * (var + big * np.sqrt(var))
-        return bool(np.any((var > 0) & (one_pass > 4 * accepted)))
+    inputs = [case.x] + ([case.scaled] if getattr(case, "scaled", None) is not None else [])
+    for x in inputs:  # x, and the scaled x of the scale-invariance property
+        x = np.asarray(x, dtype=np.float64)
+        red = tuple(int(a) % x.ndim for a in np.asarray(axes).reshape(-1))
+        n = int(np.prod([x.shape[a] for a in red]))
+        mu = x.mean(axis=red, keepdims=True)
+        var = ((x - mu) ** 2).mean(axis=red)
+        mean_sq = (x**2).mean(axis=red)
+        big = np.abs(x).max(axis=red)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            one_pass = n * mean_sq
+            accepted = (n + 3) * (var + big * np.sqrt(var))
+            if np.any((var > 0) & (one_pass > 4 * accepted)):
+                return True
+    return False
