@@ -111,7 +111,8 @@ def mean_overflows_to_inf(prop, impl, case) -> None:
     """The loss is +inf (or NaN) where the 'mean' reduction's Σ_n ξ_n, accumulated in the dtype, must overflow
     before the division by N; in the band where it only may, either that or the spec's answer."""
     __tracebackhide__ = True
-    _overflows_to_inf(prop, impl, case, (regions._mean_sum(case),))
+    sparse = prop.ops[0].startswith(("sparse", "weighted_sparse"))  # the losses of what the op takes
+    _overflows_to_inf(prop, impl, case, (regions._mean_sum(case, sparse),))
 
 
 def smoothing_sum_overflows_to_inf(prop, impl, case) -> None:

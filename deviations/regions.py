@@ -205,20 +205,26 @@ def labels_do_not_sum_to_one(case, dtype: str) -> bool:
     return bool(np.any(t.sum(axis=-1) != 1.0))
 
 
-def _per_sample_losses(case) -> np.ndarray:
+def _per_sample_losses(case, sparse: bool | None = None) -> np.ndarray:
+    """The per-sample losses of the case: of its (dense) labels, of its class indices (sparse), or — None, for a
+    region that serves both kinds of property — the larger of the two."""
     alpha = float(getattr(case, "label_smoothing", 0.0))
-    if getattr(case, "classes", None) is not None:  # the class indices the sparse op takes, as one-hot labels
+    if getattr(case, "classes", None) is not None:
         z = np.asarray(case.logits, dtype=np.float64)
-        labels = CE.one_hot(np.asarray(case.classes), z.shape[-1])
-        return CE.softmax_cross_entropy(z, labels, reduction="none", label_smoothing=alpha)
+        one_hot = CE.one_hot(np.asarray(case.classes), z.shape[-1])  # the class indices the sparse op takes
+        by_index = CE.softmax_cross_entropy(z, one_hot, reduction="none", label_smoothing=alpha)
+        if sparse:
+            return by_index
+        dense = CE.softmax_cross_entropy(z, case.labels, reduction="none", label_smoothing=alpha)
+        return dense if sparse is False else np.maximum(dense, by_index)
     return SG.sigmoid_cross_entropy(case.logits, case.labels, reduction="none", label_smoothing=alpha)
 
 
-def _mean_sum(case) -> tuple[float, int]:
+def _mean_sum(case, sparse: bool | None = None) -> tuple[float, int]:
     """Σ_n ξ_n of a 'mean' reduction, and its number of terms (0, 0 for another reduction)."""
     if getattr(case, "reduction", None) != "mean":
         return 0.0, 0
-    losses = np.asarray(_per_sample_losses(case), dtype=np.float64)
+    losses = np.asarray(_per_sample_losses(case, sparse), dtype=np.float64)
     return float(losses.sum()), losses.size
 
 
