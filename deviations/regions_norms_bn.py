@@ -41,6 +41,17 @@ def _smallest_var_plus_eps(case, x: np.ndarray, eps: float) -> float:
     return smallest + eps
 
 
+def _inputs_with_eps(case) -> list[tuple[np.ndarray, float]]:
+    """Each input the property normalises with its ε: x, the shifted x (same ε), the scaled x (its scaled ε)."""
+    fields = case.fields()
+    pairs = [(case.x, float(case.eps))]
+    if "shifted" in fields:
+        pairs.append((case.shifted, float(case.eps)))
+    if "scaled" in fields:
+        pairs.append((case.scaled, float(case.scaled_eps)))
+    return pairs
+
+
 def half_inverse_std_overflows(case, dtype: str) -> bool:
     """float16 data with a normalisation group (any input the property passes: x, the shifted or the scaled x
     with its ε) whose σ² + ε is below (1/65504)² ≈ 2.33e-10.
@@ -55,12 +66,7 @@ def half_inverse_std_overflows(case, dtype: str) -> bool:
     """
     if dtype != "float16":
         return False
-    fields = case.fields()
-    pairs = [(case.x, float(case.eps))]
-    if "shifted" in fields:
-        pairs.append((case.shifted, float(case.eps)))
-    if "scaled" in fields:
-        pairs.append((case.scaled, float(case.scaled_eps)))
+    pairs = _inputs_with_eps(case)
     return any(_smallest_var_plus_eps(case, x, e) < HALF_RSTD_LIMIT for x, e in pairs)
 
 
@@ -80,12 +86,7 @@ def half_variance_and_eps_round_to_zero(case, dtype: str) -> bool:
     """
     if dtype != "float16":
         return False
-    fields = case.fields()
-    pairs = [(case.x, float(case.eps))]
-    if "shifted" in fields:
-        pairs.append((case.shifted, float(case.eps)))
-    if "scaled" in fields:
-        pairs.append((case.scaled, float(case.scaled_eps)))
+    pairs = _inputs_with_eps(case)
     return any(e <= FLOAT16_HALF_SMALLEST_SUBNORMAL
                and _smallest_var_plus_eps(case, x, 0.0) <= FLOAT16_HALF_SMALLEST_SUBNORMAL for x, e in pairs)
 
