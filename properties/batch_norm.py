@@ -6,7 +6,7 @@ float32 and float16, from 100 derandomized draws of `train_cases`, `vjp_cases` a
 | region | how it is drawn | share of examples |
 |---|---|---|
 | m = 2 … 64 values a channel, (N, C), NCHW, NHWC as axis −1 and 3 | `BUCKETS` | 87–98 % |
-| long reduced axis m = 1025, 4095 (65 × 63 channels-last) | `LONG_BUCKETS`, `rare_shapes` | 2–13 % |
+| long reduced axis m = 1025, 4095 (65 × 63 channels-last) | `LONG_BUCKETS`, `rare_buckets` | 2–13 % |
 | m = 1 (one value per channel) | `ONE_VALUE_BUCKETS`, own property | that property |
 | data 10^k·N(0, 1) + offsets ±1000·10^k; k in [−6, 6] f32, [−8, 8] f64, [−4, 4] bf16, [−1, 1] f16 | `EXPONENTS` | all |
 | one constant channel (σ²_B = 0), ties, ±tiny, −0 | drawn | ½; ⅕ each |
@@ -36,7 +36,7 @@ from ._normalisation import Groups, draw_scale_exponent
 from .assertions import assert_close, assert_equal, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import float_arrays, integers, rare_shapes, sampled_from, seeds, shapes
+from .strategies import float_arrays, integers, rare_buckets, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound
 
 # ---------------------------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ BUCKETS = [((2, 3), 1), ((1, 3, 2, 2), 1), ((1, 2, 2, 3), -1), ((8, 4), 1), ((2,
 channels-last as axis −1 and as axis 3, up to m = 64. Every bucket has m >= 2 values per channel."""
 
 LONG_BUCKETS = [((1025, 2), 1), ((1, 65, 63, 2), -1)]
-"""Rare long reduced axes (about one example in nine, see `rare_shapes`): m = 1025 (just past 2^10, a block size
+"""Rare long reduced axes (about one example in nine, see `rare_buckets`): m = 1025 (just past 2^10, a block size
 of the reduction kernels) and m = 4095 channels-last (just below 2^12, odd spatial sizes 65 × 63). Two shapes
 only, shared by every property, because JAX compiles per shape. The 2^24-element class (float32 counts stop being
 exact) is not audited: 64 MiB a tensor per example, and at m = 2^24 the model's float32 allowance for the mean,
@@ -231,7 +231,7 @@ def _draw_affine(draw: st.DrawFn, channels: int, dtype: str) -> tuple[np.ndarray
 
 
 def _train_case(draw: st.DrawFn, dtype: str, buckets: list, *, long: bool = True) -> Case:
-    shape, axis = draw(rare_shapes(buckets, LONG_BUCKETS) if long else shapes(buckets), label="shape")
+    shape, axis = draw(rare_buckets(buckets, LONG_BUCKETS) if long else shapes(buckets), label="shape")
     x = _draw_x(draw, shape, axis, dtype)
     gamma, beta = _draw_affine(draw, shape[axis], dtype)
     return Case(x=x, gamma=gamma, beta=beta, eps=_draw_eps(draw, dtype), axis=axis)
@@ -272,7 +272,7 @@ def smooth_cases(dtype: str) -> st.SearchStrategy[Case]:
 
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape, axis = draw(rare_shapes(BUCKETS, LONG_BUCKETS), label="shape")
+        shape, axis = draw(rare_buckets(BUCKETS, LONG_BUCKETS), label="shape")
         ax = axis % len(shape)
         rng = np.random.default_rng(draw(seeds(), label="seed"))
         z = rng.standard_normal(shape)
@@ -290,7 +290,7 @@ def smooth_cases(dtype: str) -> st.SearchStrategy[Case]:
 def running_stats_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape, axis = draw(rare_shapes(BUCKETS, LONG_BUCKETS), label="shape")
+        shape, axis = draw(rare_buckets(BUCKETS, LONG_BUCKETS), label="shape")
         x = _draw_x(draw, shape, axis, dtype)
         c = shape[axis]
         running_mean = draw(float_arrays((c,), dtype, exponents=EXPONENTS[dtype], offset=True, specials=()),

@@ -32,7 +32,7 @@ from ..spec import softmax as SM
 from .assertions import assert_close, assert_output_dtype
 from .harness import Case, Impl, prop
 from .softmax import RARE_ONE_IN, log_softmax_bound, softmax_bound, summation_roundings
-from .strategies import float_arrays, sampled_from, seeds, shapes_with_rare
+from .strategies import float_arrays, rare_buckets, sampled_from, seeds
 from .tolerance import Bound
 
 # ---------------------------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ stalled), a long batch N = 1025 (a float16 'mean' whose sum passes 65504 while t
 
 
 def _shapes() -> st.SearchStrategy[tuple[int, ...]]:
-    return shapes_with_rare(SHAPES, LONG_SHAPES, one_in=RARE_ONE_IN)
+    return rare_buckets(SHAPES, LONG_SHAPES, one_in=RARE_ONE_IN)
 
 HUGE_LOGIT = {"float16": 3.0e4, "bfloat16": max_value("bfloat16") / 2**20, "float32": max_value("float32") / 2**20,
               "float64": max_value("float64") / 2**20}

@@ -8,7 +8,7 @@ instance, standardize and scaled cases in float32 and float16):
 | region | how it is drawn | share of examples |
 |---|---|---|
 | groups of 1 … 64 values; 2-D to 5-D; G dividing C; axes as int or tuple (standardize) | `*_SHAPES` | 78–87 % |
-| long reduced axis n = 1025, 4097, 4095 (65 × 63), 527·C/G | `LONG_SHAPES`, `rare_shapes` | 12–27 % |
+| long reduced axis n = 1025, 4097, 4095 (65 × 63), 527·C/G | `LONG_SHAPES`, `rare_buckets` | 12–27 % |
 | groups of one element (σ² = 0, y = β) | `*_SINGLE_SHAPES`, own properties | those properties |
 | data 10^k·N(0, 1) + offsets ±1000·10^k; k in [−3, 3] f16, [−4, 4] bf16, [−6, 6] f32, [−8, 8] f64 | drawn | all |
 | a constant line, ties, ±tiny, −0 | injected | ⅙ each |
@@ -35,7 +35,7 @@ from ._normalisation import Groups, draw_scale_exponent
 from .assertions import assert_close, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import cached, float_arrays, integers, rare_shapes, sampled_from, seeds, shapes
+from .strategies import cached, float_arrays, integers, rare_buckets, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound
 
 # ---------------------------------------------------------------------------------------------------------
@@ -191,7 +191,7 @@ LONG_SHAPES = {
     "instance": [(1, 2, 1025), (2, 1, 65, 63)],
     "group": [(1, 4, 1025), (2, 8, 17, 31)],
 }
-"""Rare long reduced axes (about one example in nine, `rare_shapes`), two shapes per operation because JAX
+"""Rare long reduced axes (about one example in nine, `rare_buckets`), two shapes per operation because JAX
 compiles per shape: n = 1025 and 4097 (just past 2^10 and 2^12, block sizes of the reduction kernels), 4095 =
 65 × 63 spatial positions, and groups of 527·C/G values (8 channels of 17 × 31). The 2^24-element class is not
 audited (see properties/batch_norm.py, LONG_BUCKETS: the float32 model's allowance is of the data's order there)."""
@@ -242,7 +242,7 @@ def _axis_draw(draw: st.DrawFn, ndim: int):
 def standardize_cases(dtype: str) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        shape = draw(rare_shapes(STANDARDIZE_SHAPES, LONG_SHAPES["standardize"], one_in=5), label="shape")
+        shape = draw(rare_buckets(STANDARDIZE_SHAPES, LONG_SHAPES["standardize"], one_in=5), label="shape")
         axis = _axis_draw(draw, len(shape))
         first = axis if isinstance(axis, int) else axis[0]
         x = _x(draw, shape, dtype, smooth=False, axis=first)
@@ -255,7 +255,7 @@ def _norm_cases(dtype: str, buckets, *, kind: str, smooth: bool, with_dy: bool, 
                 long: bool = True) -> st.SearchStrategy[Case]:
     @st.composite
     def build(draw: st.DrawFn) -> Case:
-        sizes = rare_shapes(buckets, LONG_SHAPES[kind], one_in=10) if long and not single else shapes(buckets)
+        sizes = rare_buckets(buckets, LONG_SHAPES[kind], one_in=10) if long and not single else shapes(buckets)
         shape = draw(sizes, label="shape")
         groups = None
         if kind == "group":

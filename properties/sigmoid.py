@@ -28,7 +28,7 @@ from .cross_entropy import check_grad_against_forward
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
 from .softmax import RARE_ONE_IN, summation_roundings
-from .strategies import float_arrays, sampled_from, seeds, shapes, shapes_with_rare
+from .strategies import float_arrays, rare_buckets, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound
 from .tolerance import allowed as _allowed
 
@@ -128,7 +128,7 @@ vector widths, 65 classes for a per-class pos_weight)."""
 
 
 def _shapes() -> st.SearchStrategy[tuple[int, ...]]:
-    return shapes_with_rare(SHAPES, LONG_SHAPES, one_in=RARE_ONE_IN)
+    return rare_buckets(SHAPES, LONG_SHAPES, one_in=RARE_ONE_IN)
 
 LABEL_KINDS = ("binary", "soft", "half")
 """0/1 labels; labels uniform in [0, 1] (rounded to the dtype); every label 1/2."""

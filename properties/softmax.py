@@ -27,7 +27,7 @@ from ..spec import softmax as S
 from .assertions import assert_close, assert_output_dtype
 from .gradients import check_vjp_against_forward
 from .harness import Case, Impl, prop
-from .strategies import float_arrays, integers, sampled_from, seeds, shapes, shapes_with_rare
+from .strategies import float_arrays, integers, rare_buckets, sampled_from, seeds, shapes
 from .tolerance import LIBM, Bound, summation
 from .tolerance import allowed as _allowed
 
@@ -164,7 +164,7 @@ stalls); k = 1, one class dominates a long row (a 16-bit sum of the backward los
 
 
 def logit_shapes() -> st.SearchStrategy[tuple[int, ...]]:
-    return shapes_with_rare(SHAPES, LONG_SHAPES, one_in=RARE_ONE_IN)
+    return rare_buckets(SHAPES, LONG_SHAPES, one_in=RARE_ONE_IN)
 
 
 HUGE_LOGIT = {"float16": 6.0e4, "bfloat16": 0.25 * max_value("bfloat16"), "float32": 0.25 * max_value("float32"),

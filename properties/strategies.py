@@ -179,9 +179,3 @@ def rare_buckets(common: Sequence[Any], rare: Sequence[Any], *, one_in: int = RA
 def _rare_buckets(common: tuple[Any, ...], rare: tuple[Any, ...], one_in: int) -> st.SearchStrategy[Any]:
     return rare_gate(one_in).flatmap(lambda hit: sampled_from(rare) if hit else sampled_from(common))
 
-
-rare_shapes = rare_buckets
-"""The norms' name for `rare_buckets`: long reduced axes drawn about once in `one_in`."""
-
-shapes_with_rare = rare_buckets
-"""The softmax families' name for `rare_buckets`."""
