@@ -234,6 +234,11 @@ def _smoothing_sum(case) -> tuple[float, int]:
     if float(getattr(case, "label_smoothing", 0.0)) <= 0:
         return 0.0, 0
     logp = np.abs(SM.log_softmax(np.asarray(case.logits, dtype=np.float64), axis=-1))
+    ignore = getattr(case, "ignore_index", None)
+    if ignore is not None and getattr(case, "classes", None) is not None:
+        logp = logp[np.asarray(case.classes) != ignore]  # an ignored row contributes no smoothing term
+        if logp.size == 0:
+            return 0.0, 0
     if getattr(case, "reduction", None) == "none":
         return float(logp.sum(axis=-1).max()), logp.shape[-1]
     return float(logp.sum()), logp.size
